@@ -1,0 +1,276 @@
+"""Select CSA crimes with the appendix 10.2 rules and build the full table.
+
+A crime is CSA when (title has a child word AND a sex word, OR a listed
+if_code, OR the MO has an MO word) AND it is not domestic abuse; each
+(crime, offender, victim) row is kept when the victim is a known child and
+the offender is not under the age of criminal responsibility. Every row that
+falls out does so under a named, counted rule.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .extraction import ROLES
+from .store import ExclusionLedger
+
+RULES = ("title", "if_code", "mo")
+
+
+# --- term matching ---------------------------------------------------------
+
+def term_regex(term: str, whole_word: bool) -> str:
+    """One term as a regex: starts a word; spacing variants allowed; whole word if asked.
+
+    Letters, digits and punctuation are separate chunks joined by optional
+    blanks or hyphens, so "under13" also matches "under 13" and "under-13".
+    """
+    chunks = re.findall(r"[a-z]+|[0-9]+|[^a-z0-9\s]", term.lower())
+    if not chunks:
+        raise ValueError(f"empty search term {term!r}")
+    body = r"[\s\-]*".join(re.escape(c) for c in chunks)
+    left = r"(?<![a-z0-9])" if chunks[0][0].isalnum() else ""
+    right = r"(?![a-z0-9])" if whole_word and chunks[-1][-1].isalnum() else ""
+    return left + body + right
+
+
+def group_regex(group: dict[str, list[str]]) -> re.Pattern[str]:
+    parts = [term_regex(t, False) for t in group.get("prefix", [])]
+    parts += [term_regex(t, True) for t in group.get("whole_word", [])]
+    if not parts:
+        return re.compile(r"(?!x)x")  # a group with no terms matches nothing
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+def matches(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Case-insensitive match, computed once per distinct text (titles repeat a lot)."""
+    lowered = texts.astype("string").str.lower()
+    uniq = pd.Series(lowered.dropna().unique())
+    hit = dict(zip(uniq, uniq.str.contains(pattern, regex=True)))
+    return lowered.map(hit).fillna(False).astype(bool)
+
+
+def rule_flags(crimes: pd.DataFrame, if_codes: pd.DataFrame, terms: dict) -> pd.DataFrame:
+    """Which of the three rules select each crime (a crime may match several)."""
+    title = crimes["offence_title"]
+    child = matches(title, group_regex(terms["child_words"]))
+    sex = matches(title, group_regex(terms["sex_words"]))
+    flagged = set(if_codes.loc[if_codes["if_code"].str.upper().isin(terms["if_codes"]), "crime_id"])
+    out = pd.DataFrame({
+        "crime_id": crimes["crime_id"],
+        "title": (child & sex).to_numpy(),
+        "if_code": crimes["crime_id"].isin(flagged).to_numpy(),
+        "mo": matches(crimes["mo_text"], group_regex(terms["mo_words"])).to_numpy(),
+    })
+    labels = np.array(RULES, dtype=object)
+    bits = out[list(RULES)].to_numpy()
+    out["matched_rules"] = ["|".join(labels[b]) for b in bits]
+    return out
+
+
+# --- ages and people -------------------------------------------------------
+
+def age_years(dob: pd.Series, on: pd.Series) -> pd.Series:
+    """Whole years from dob to `on`; negative (born after) stays negative here."""
+    d, o = pd.to_datetime(dob), pd.to_datetime(on)
+    years = o.dt.year - d.dt.year
+    before_birthday = (o.dt.month < d.dt.month) | ((o.dt.month == d.dt.month) & (o.dt.day < d.dt.day))
+    return (years - before_birthday.astype("Int64")).astype("Int64")
+
+
+def reconcile_people(nominals: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame:
+    """One sex and ethnicity per person across all their records.
+
+    Rule (assumptions log A3): the most frequent known value; ties go to the
+    most recently recorded crime. Unknown sex ('U' or missing) and 'IC9'
+    ethnicity are not evidence. A person with two or more different known
+    values is flagged as conflicting so plots can leave them out, as the
+    force did, and the count is reported.
+    """
+    rec = nominals[["person_id", "crime_id", "sex", "ethnicity"]].merge(
+        crimes[["crime_id", "recorded_date"]], on="crime_id", how="left")
+    people = pd.DataFrame({"person_id": np.sort(rec["person_id"].unique())})
+    for col, unknown in (("sex", lambda s: s.isna() | (s == "U")),
+                         ("ethnicity", lambda s: s.isna() | s.str.upper().str.startswith("IC9"))):
+        known = rec.loc[~unknown(rec[col]), ["person_id", col, "recorded_date"]]
+        stats = (known.groupby(["person_id", col], observed=True)
+                 .agg(n=("recorded_date", "size"), last=("recorded_date", "max")).reset_index()
+                 .sort_values(["person_id", "n", "last", col], ascending=[True, False, False, True]))
+        best = stats.drop_duplicates("person_id")[["person_id", col]]
+        n_values = stats.groupby("person_id").size().rename(f"{col}_conflict").gt(1).reset_index()
+        people = people.merge(best, on="person_id", how="left").merge(n_values, on="person_id", how="left")
+        people[f"{col}_conflict"] = people[f"{col}_conflict"].astype("boolean").fillna(False).astype(bool)
+    people["sex"] = people["sex"].fillna("U")
+    people["ethnicity"] = people["ethnicity"].fillna("IC9 - Unknown")
+    return people
+
+
+# --- the full table --------------------------------------------------------
+
+@dataclass
+class Selection:
+    full_table: pd.DataFrame
+    flags: pd.DataFrame          # rule flags of every selected CSA crime
+    exclusions: pd.DataFrame
+    quality: pd.DataFrame        # counted adjustments and inconsistencies
+    review_sample: pd.DataFrame
+
+
+def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_age: int,
+           min_offender_age: int, review_per_rule: int = 25, seed: int = 0) -> Selection:
+    """Apply appendix 10.2 and CONTRACT §3 to the validated extract."""
+    crimes, nominals = tables["crimes"], tables["crime_nominals"]
+    as_of_ts = pd.Timestamp(as_of)
+    crimes_l = ExclusionLedger("selection")
+    late = (crimes["committed_from"] > as_of_ts) | (crimes["recorded_date"] > as_of_ts)
+    kept = crimes_l.apply("committed or recorded after as_of", crimes, late, "crimes")
+    flags = rule_flags(kept, tables["crime_if_codes"], terms)
+    any_rule = flags[list(RULES)].any(axis=1).to_numpy()
+    kept = crimes_l.apply("no search rule matched (not CSA)", kept, pd.Series(~any_rule, index=kept.index), "crimes")
+    flags = flags[any_rule]
+    da = kept["offence_type"].fillna("").isin(terms["excluded_offence_types"])
+    kept = crimes_l.apply("domestic abuse (offence_type DA)", kept, da, "crimes")
+    flags = flags[~da.to_numpy()].reset_index(drop=True)
+
+    nom = nominals[nominals["crime_id"].isin(set(kept["crime_id"]))].copy()
+    nom["kind"] = nom["role"].map(ROLES)
+    nom_l = ExclusionLedger("selection")
+    nom = nom_l.apply("witness or reporting person (neither victim nor offender)", nom,
+                      nom["kind"] == "other", "nominal rows")
+    has_v = set(nom.loc[nom["kind"] == "victim", "crime_id"])
+    has_o = set(nom.loc[nom["kind"] == "offender", "crime_id"])
+    lacking = ~(kept["crime_id"].isin(has_v) & kept["crime_id"].isin(has_o))
+    kept = crimes_l.apply("no identified victim or no identified offender", kept, lacking, "crimes")
+
+    crime_cols = kept[["crime_id", "committed_from", "ho_offence_code", "offence_title"]].rename(
+        columns={"committed_from": "crime_date"})
+    vic = nom.loc[nom["kind"] == "victim", ["crime_id", "person_id", "dob"]].rename(
+        columns={"person_id": "victim_id", "dob": "victim_dob"})
+    off = nom.loc[nom["kind"] == "offender", ["crime_id", "person_id", "dob", "role"]].rename(
+        columns={"person_id": "offender_id", "dob": "offender_dob", "role": "offender_role"})
+    rows = crime_cols.merge(off, on="crime_id").merge(vic, on="crime_id")
+    rows["victim_age_raw"] = age_years(rows["victim_dob"], rows["crime_date"])
+    rows["offender_age"] = age_years(rows["offender_dob"], rows["crime_date"])
+
+    row_l = ExclusionLedger("full_table")
+    rows = row_l.apply("offender and victim are the same person", rows, rows["offender_id"] == rows["victim_id"],
+                       "crime-offender-victim rows")
+    rows = row_l.apply("victim age unknown (no dob on the crime)", rows, rows["victim_age_raw"].isna(),
+                       "crime-offender-victim rows")
+    rows = rows.assign(victim_dob_after_crime=rows["victim_age_raw"] < 0)
+    rows["victim_age"] = rows["victim_age_raw"].clip(lower=0)
+    rows = row_l.apply(f"victim older than {max_victim_age}", rows, rows["victim_age"] > max_victim_age,
+                       "crime-offender-victim rows")
+    rows = row_l.apply(f"offender younger than {min_offender_age}", rows,
+                       rows["offender_age"].notna() & (rows["offender_age"] < min_offender_age),
+                       "crime-offender-victim rows")
+    rows = rows.sort_values(["crime_id", "offender_id", "victim_id", "offender_role", "offender_age"],
+                            kind="mergesort", na_position="last")
+    rows = row_l.apply("duplicate (crime, offender, victim)", rows,
+                       rows.duplicated(["crime_id", "offender_id", "victim_id"]), "crime-offender-victim rows")
+
+    people = reconcile_people(nominals, crimes)
+    full = _attach_people(rows, people).merge(flags[["crime_id", "matched_rules"]], on="crime_id", how="left")
+    full = full[FULL_COLUMNS].sort_values(["crime_id", "offender_id", "victim_id"]).reset_index(drop=True)
+
+    exclusions = pd.concat([crimes_l.frame(), nom_l.frame(), row_l.frame()], ignore_index=True)
+    quality = data_quality(full, people)
+    sample = review_sample(kept, flags, tables["crime_if_codes"], review_per_rule, seed)
+    return Selection(full, flags[flags["crime_id"].isin(set(kept["crime_id"]))].reset_index(drop=True),
+                     exclusions, quality, sample)
+
+
+FULL_COLUMNS = [
+    "crime_id", "offender_id", "victim_id", "crime_date", "ho_offence_code", "offence_title",
+    "offender_age", "victim_age", "offender_sex", "victim_sex", "offender_ethnicity", "victim_ethnicity",
+    "matched_rules", "offender_role", "victim_dob_after_crime", "offender_sex_conflict",
+    "victim_sex_conflict", "offender_ethnicity_conflict", "victim_ethnicity_conflict",
+]
+
+
+def _attach_people(rows: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    for who in ("offender", "victim"):
+        p = people.rename(columns={c: f"{who}_{c}" for c in people.columns if c != "person_id"})
+        rows = rows.merge(p.rename(columns={"person_id": f"{who}_id"}), on=f"{who}_id", how="left")
+    return rows
+
+
+def data_quality(full: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """What was adjusted or found inconsistent, in the force report's terms (section 9.1)."""
+    victims = people[people["person_id"].isin(set(full["victim_id"]))]
+    offenders = people[people["person_id"].isin(set(full["offender_id"]))]
+    items = [
+        ("full-table rows whose victim was born after the crime (age set to 0, kept)",
+         int(full["victim_dob_after_crime"].sum())),
+        ("full-table victims with unknown sex", int((victims["sex"] == "U").sum())),
+        ("full-table offenders with unknown sex", int((offenders["sex"] == "U").sum())),
+        ("full-table victims whose sex differs between records", int(victims["sex_conflict"].sum())),
+        ("full-table offenders whose sex differs between records", int(offenders["sex_conflict"].sum())),
+        ("full-table victims whose ethnicity differs between records", int(victims["ethnicity_conflict"].sum())),
+        ("full-table offenders whose ethnicity differs between records", int(offenders["ethnicity_conflict"].sum())),
+        ("full-table offenders of unknown ethnicity", int(offenders["ethnicity"].str.startswith("IC9").sum())),
+    ]
+    return pd.DataFrame(items, columns=["item", "count"])
+
+
+def review_sample(crimes: pd.DataFrame, flags: pd.DataFrame, if_codes: pd.DataFrame, per_rule: int,
+                  seed: int) -> pd.DataFrame:
+    """A seeded sample per rule, ids and text only, for hand-checking each rule's precision."""
+    codes = (if_codes.sort_values(["crime_id", "if_code"]).groupby("crime_id")["if_code"]
+             .agg(lambda s: ";".join(s)).rename("if_codes"))
+    base = crimes[["crime_id", "offence_title", "mo_text"]].merge(flags, on="crime_id").merge(
+        codes, on="crime_id", how="left").sort_values("crime_id", kind="mergesort")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for rule in RULES:
+        pool = base[base[rule]]
+        take = min(per_rule, len(pool))
+        idx = np.sort(rng.choice(len(pool), size=take, replace=False)) if take else np.array([], int)
+        parts.append(pool.iloc[idx].assign(sampled_for=rule))
+    cols = ["sampled_for", "crime_id", "matched_rules", "offence_title", "if_codes", "mo_text"]
+    out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    out["reviewer_verdict"] = ""  # filled in by hand: CSA / not CSA / unclear
+    return out
+
+
+def run_stage(out_dir: str, search_terms: str, as_of: str, max_victim_age: int, min_offender_age: int,
+              review_sample_per_rule: int, seed: int) -> Selection:
+    """Notebook 02: select, export full_table, review_sample and data_quality, hand on exclusions."""
+    from . import store
+    from .config import load_search_terms
+
+    tables = store.load_work(out_dir, "extraction", ["crimes", "crime_if_codes", "crime_nominals"])
+    sel = select(tables, load_search_terms(search_terms), as_of, max_victim_age, min_offender_age,
+                 review_sample_per_rule, seed)
+    store.write_table(out_dir, "full_table", sel.full_table, ["crime_id", "offender_id", "victim_id"])
+    store.write_table(out_dir, "review_sample", sel.review_sample, ["sampled_for", "crime_id"])
+    store.write_table(out_dir, "data_quality", sel.quality)
+    store.save_work(out_dir, "filtering", {"exclusions": sel.exclusions, "flags": sel.flags})
+    return sel
+
+
+def headline(sel: Selection, summary_start: str, summary_end: str) -> dict[str, int | float]:
+    """The counts the force's report opens with (sections 4 and 9.1)."""
+    ft = sel.full_table
+    crimes = ft.drop_duplicates("crime_id")
+    in_window = crimes["crime_date"].between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))
+    per_crime = ft.groupby("crime_id")["offender_id"].nunique()
+    ex = sel.exclusions.set_index("rule")["rows_excluded"]
+    under = [r for r in ex.index if r.startswith("offender younger")]
+    return {
+        "rows": len(ft), "offenders": ft["offender_id"].nunique(), "victims": ft["victim_id"].nunique(),
+        "crimes": len(crimes), "crimes_in_window": int(in_window.sum()),
+        "offender_under_min_rows": int(ex[under].sum()) if under else 0,
+        "victim_born_after_rows": int(ft["victim_dob_after_crime"].sum()),
+        "pct_single_offender": round(100 * float((per_crime == 1).mean()), 1) if len(per_crime) else 0.0,
+        "max_offenders_per_crime": int(per_crime.max()) if len(per_crime) else 0,
+    }
+
+
+def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """How many selected crimes each rule, and each combination of rules, found."""
+    combos = flags["matched_rules"].value_counts().rename_axis("rules matched").reset_index(name="crimes")
+    return combos.sort_values(["crimes", "rules matched"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,118 @@
+"""Hand-offs between notebooks, deterministic table export and the exclusions ledger.
+
+Each notebook reads what the one before it wrote under `OUT/work/` and adds
+its own products, so any notebook can be re-run alone (nbval does exactly
+that). Tables are written sorted, CSV beside Parquet, so the same inputs give
+byte-identical files.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .config import resolve_path
+
+
+def out_path(out_dir: str | Path) -> Path:
+    return resolve_path(out_dir)
+
+
+def work_dir(out_dir: str | Path, stage: str) -> Path:
+    d = out_path(out_dir) / "work" / stage
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def save_work(out_dir: str | Path, stage: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Hand a stage's frames to the next notebook (Parquet keeps dtypes)."""
+    d = work_dir(out_dir, stage)
+    for name, df in frames.items():
+        df.to_parquet(d / f"{name}.parquet", index=False)
+
+
+def load_work(out_dir: str | Path, stage: str, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    d = out_path(out_dir) / "work" / stage
+    if not d.exists():
+        raise FileNotFoundError(
+            f"No hand-off from stage '{stage}' under {d}. Run the notebooks in order "
+            "(cse-network run does this) so the earlier stage writes it first."
+        )
+    files = sorted(d.glob("*.parquet")) if names is None else [d / f"{n}.parquet" for n in names]
+    return {f.stem: pd.read_parquet(f) for f in files}
+
+
+def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[str] | None = None) -> Path:
+    """Export one output table as CSV and Parquet, sorted for byte-stable files."""
+    d = out_path(out_dir) / "tables"
+    d.mkdir(parents=True, exist_ok=True)
+    if sort_by:
+        df = df.sort_values(sort_by, kind="mergesort").reset_index(drop=True)
+    else:
+        df = df.reset_index(drop=True)
+    df.to_csv(d / f"{name}.csv", index=False, lineterminator="\n")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata(None)  # pandas metadata varies by version
+    pq.write_table(table, d / f"{name}.parquet", compression="zstd")
+    return d / f"{name}.csv"
+
+
+def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(out_path(out_dir) / "tables" / f"{name}.parquet")
+
+
+def frame_hash(df: pd.DataFrame) -> str:
+    """Content hash of a frame, independent of the database engine."""
+    h = hashlib.sha256()
+    h.update(",".join(map(str, df.columns)).encode())
+    if len(df):
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def file_hash(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class LedgerError(AssertionError):
+    """Rows in did not equal rows out plus rows excluded: a bug, never data."""
+
+
+@dataclass
+class ExclusionLedger:
+    """Counts every row a stage drops, by rule, and checks the arithmetic.
+
+    Nothing is dropped without a line here: rows_in = rows_out + rows_excluded
+    is asserted as each rule is applied.
+    """
+
+    stage: str
+    rows: list[dict] = field(default_factory=list)
+
+    def apply(self, rule: str, df: pd.DataFrame, drop_mask: pd.Series, unit: str = "rows") -> pd.DataFrame:
+        drop_mask = drop_mask.fillna(False).astype(bool)
+        kept = df.loc[~drop_mask]
+        self.record(rule, len(df), int(drop_mask.sum()), len(kept), unit)
+        return kept
+
+    def record(self, rule: str, rows_in: int, rows_excluded: int, rows_out: int, unit: str = "rows") -> None:
+        if rows_in != rows_out + rows_excluded:
+            raise LedgerError(
+                f"{self.stage}/{rule}: rows_in {rows_in} != rows_out {rows_out} + excluded {rows_excluded}"
+            )
+        self.rows.append(
+            dict(stage=self.stage, rule=rule, unit=unit, rows_in=int(rows_in),
+                 rows_excluded=int(rows_excluded), rows_out=int(rows_out))
+        )
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["stage", "rule", "unit", "rows_in", "rows_excluded", "rows_out"]
+        return pd.DataFrame(self.rows, columns=cols)
