@@ -36,7 +36,7 @@ test-fast: setup $(SMALL) ## unit tests only
 	$(BIN)/python -m pytest tests/unit -q
 
 notebooks: setup $(SMALL) ## re-execute notebooks/ in place on the small profile (refreshes nbval's expected outputs)
-	$(BIN)/python -m helpers.nbrefresh
+	$(BIN)/python -c "from helpers.runner import refresh_notebooks; refresh_notebooks()"
 
 bench: setup ## time and measure every stage on small, wmp and 10x wmp (writes benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/run.py

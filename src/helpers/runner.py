@@ -200,3 +200,14 @@ def build_manifest(params: Params, run_dir: Path, timings: dict) -> dict:
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def refresh_notebooks(say: Callable[[str], None] = print) -> None:
+    """Re-execute notebooks/ in place with their own defaults (the small profile).
+
+    These saved outputs are what nbval compares against in CI, so refresh
+    them after any change that alters what a notebook shows.
+    """
+    for nb in notebooks():
+        say(f"refreshing {nb.name} ...")
+        pm.execute_notebook(str(nb), str(nb), kernel_name="python3", cwd=str(ROOT), progress_bar=False)
