@@ -1,0 +1,228 @@
+"""The synthetic force database: schema, validity, determinism, ground truth kept apart."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from helpers import extraction, synth
+
+AS_OF = "2021-03-15"
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _q(db, sql: str) -> pd.DataFrame:
+    with sqlite3.connect(db) as con:
+        return pd.read_sql_query(sql, con)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synth")
+    out = d / "small.sqlite"
+    messages: list[str] = []
+    summary = synth.generate(profile="small", seed=1, out=out, progress=messages.append)
+    return out, summary, messages
+
+
+def test_every_contract_table_and_column_present(small):
+    db, _, _ = small
+    with sqlite3.connect(db) as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert set(extraction.SCHEMA) <= tables
+        for table, cols in extraction.SCHEMA.items():
+            have = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+            assert have == list(cols), table
+            assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
+
+
+def test_passes_the_extraction_validator(small):
+    db, summary, _ = small
+    ex = extraction.extract(f"sqlite:///{db}")
+    assert len(ex.tables["crimes"]) == summary["tables"]["crimes"]
+    # the deliberate noise is there and is counted, not fatal
+    excl = ex.exclusions.set_index("rule")["rows_excluded"]
+    assert excl["crime_nominals: exact duplicate rows"] > 0
+    assert excl["crime_nominals: person not identified (no person_id)"] > 0
+
+
+def test_summary_and_progress(small):
+    _, summary, messages = small
+    assert summary["profile"] == "small" and summary["seed"] == 1 and summary["scale"] == 1.0
+    assert set(summary["tables"]) == set(extraction.SCHEMA)
+    assert messages and all(isinstance(m, str) for m in messages)
+
+
+def test_dates_are_iso_and_nothing_after_as_of_except_deliberate(small):
+    db, _, _ = small
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    checks = {"crimes": ["committed_from", "committed_to", "recorded_date"], "crime_nominals": ["dob"],
+              "intel_logs": ["log_date"], "pins_cell_stays": ["stay_start", "stay_end"]}
+    for table, cols in checks.items():
+        df = _q(db, f"SELECT {', '.join(cols)} FROM {table}")
+        for c in cols:
+            assert df[c].dropna().map(lambda v: bool(iso.match(v))).all(), (table, c)
+    cr = _q(db, "SELECT * FROM crimes")
+    assert (cr.committed_from <= AS_OF).all() and (cr.recorded_date <= AS_OF).all()
+    assert (cr.recorded_date >= cr.committed_from).all()
+    to = cr.dropna(subset=["committed_to"])
+    assert (to.committed_to >= to.committed_from).all() and (to.committed_to <= AS_OF).all()
+    assert (_q(db, "SELECT dob FROM crime_nominals").dob.dropna() <= AS_OF).all()
+    # the deliberate exceptions: a handful of logs and stays after the extraction date
+    logs = _q(db, "SELECT log_date FROM intel_logs").log_date
+    assert 0 < (logs > AS_OF).sum() < 0.01 * len(logs)
+    stays = _q(db, "SELECT * FROM pins_cell_stays")
+    assert (stays.stay_start > AS_OF).sum() >= 1
+    ended = stays.dropna(subset=["stay_end"])
+    assert (ended.stay_end >= ended.stay_start).all()
+    assert stays.stay_end.isna().any()  # people still in their cell
+
+
+def test_same_seed_same_bytes_different_seed_different(small, tmp_path):
+    db, _, _ = small
+    again = tmp_path / "again.sqlite"
+    synth.generate(profile="small", seed=1, out=again)
+    assert _sha(again) == _sha(db)
+    assert (tmp_path / "again.truth.csv").read_bytes() == db.with_suffix(".truth.csv").read_bytes()
+    other = tmp_path / "other.sqlite"
+    synth.generate(profile="small", seed=2, out=other)
+    assert _sha(other) != _sha(db)
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically, no leftovers
+
+
+def test_ground_truth_beside_the_database_not_inside(small):
+    db, summary, _ = small
+    truth_csv = db.with_suffix(".truth.csv")
+    truth_json = db.with_suffix(".truth.json")
+    assert truth_csv.exists() and truth_json.exists()
+    with open(truth_csv) as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["planted_group_id", "person_id", "role"]
+    assert {r["role"] for r in rows} == {"offender", "victim"}
+    groups = {r["planted_group_id"] for r in rows}
+    assert len(groups) == synth.PROFILES["small"].planted_groups
+    meta = json.loads(truth_json.read_text())
+    assert meta["profile"] == "small" and meta["seed"] == 1 and meta["scale"] == 1.0
+    assert meta["planted"]["planted_groups"] == len(groups)
+    # the planted people are real nominals of the database ...
+    people = set(_q(db, "SELECT DISTINCT person_id FROM crime_nominals").person_id.dropna())
+    assert {r["person_id"] for r in rows} <= people
+    # ... but nothing in the database says who was planted
+    with sqlite3.connect(db) as con:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+            assert not any("planted" in c.lower() or "truth" in c.lower() for c in cols), table
+            for c in cols:
+                marks = ",".join("?" * len(groups))
+                n = con.execute(f'SELECT COUNT(*) FROM {table} WHERE "{c}" IN ({marks})', sorted(groups)).fetchone()[0]
+                assert n == 0, (table, c)
+
+
+def test_no_names_or_addresses(small):
+    db, _, _ = small
+    with sqlite3.connect(db) as con:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            for r in con.execute(f"PRAGMA table_info({table})"):
+                assert not re.search(r"name|address|street|postcode|forename|surname", r[1], re.I), (table, r[1])
+    ids = _q(db, "SELECT person_id FROM crime_nominals UNION SELECT person_id FROM intel_log_nominals").person_id.dropna()
+    assert ids.str.fullmatch(r"P\d{8}").all()
+    assert _q(db, "SELECT crime_id FROM crimes").crime_id.str.fullmatch(r"CR\d{7,}").all()
+
+
+def test_codes_roles_and_grades_are_contract_values(small):
+    db, _, _ = small
+    nom = _q(db, "SELECT * FROM crime_nominals")
+    roles = nom.role.str.upper().str.replace(r"\s+", " ", regex=True)
+    assert set(roles) <= set(extraction.ROLES)
+    assert nom.role.nunique() > roles.nunique()  # recorded in varied case
+    assert set(nom.sex.dropna()) <= {"M", "F", "U"}
+    assert nom.ethnicity.dropna().str.match(r"IC\d - ").all()
+    logs = _q(db, "SELECT * FROM intel_logs")
+    old, new = logs[logs.grading_system == "5x5x5"], logs[logs.grading_system == "3x5x2"]
+    assert (old.log_date < "2017-01-01").all() and (new.log_date >= "2017-01-01").all()
+    assert set(old.source_grade) <= set("ABCDE") and set(old.information_grade) <= set("12345")
+    assert set(new.source_grade) <= set("123") and set(new.information_grade) <= set("ABCDE")
+    soc = _q(db, "SELECT * FROM soc_network_edges")
+    assert (soc.weight > 0).all() and (soc.person_a != soc.person_b).all()
+
+
+def test_offence_codes_come_from_the_home_office_list(small):
+    from helpers.config import ROOT
+    ref = ROOT.parent / "shared" / "reference" / "ho_offence_codes.csv"
+    if not ref.exists():
+        pytest.skip("reference HO code list not available here")
+    codes = set(pd.read_csv(ref, dtype=str).ho_code)
+    db, _, _ = small
+    assert set(_q(db, "SELECT DISTINCT ho_offence_code FROM crimes").ho_offence_code.dropna()) <= codes
+
+
+def test_small_profile_has_every_feature_the_pipeline_must_handle(small):
+    db, summary, _ = small
+    cr = _q(db, "SELECT * FROM crimes")
+    nom = _q(db, "SELECT * FROM crime_nominals")
+    ifc = _q(db, "SELECT * FROM crime_if_codes")
+    nom["role_u"] = nom.role.str.upper()
+    flagged = set(ifc.crime_id[ifc.if_code.isin(["CAO", "PPC", "CSE"])])
+    assert (cr.offence_type == "DA").any()
+    assert cr.mo_text.str.contains("Essex Road|smashed|card holder|grapes", case=False, na=False).any()
+    assert nom.role_u.isin(["WITNESS", "REPORTING PERSON"]).any()
+    assert nom.duplicated(keep=False).any()
+    assert nom.person_id.isna().any() and nom.dob.isna().any() and nom.sex.isna().any() and nom.ethnicity.isna().any()
+    # flagged crimes: victims with a dob after the crime, under-10 offenders, shared victims
+    fl = nom[nom.crime_id.isin(flagged)].merge(cr[["crime_id", "committed_from"]], on="crime_id")
+    vic = fl[fl.role_u == "VICTIM"].dropna(subset=["person_id", "dob"])
+    assert summary["planted"]["victims_dob_after_crime"] >= 1
+    off = fl[fl.role_u.isin([r for r, k in extraction.ROLES.items() if k == "offender"])].dropna(subset=["person_id"])
+    age = pd.to_datetime(off.committed_from).dt.year - pd.to_datetime(off.dob).dt.year
+    assert (age < 10).any()  # offenders under the age of criminal responsibility
+    per_victim = vic.merge(off[["crime_id", "person_id"]], on="crime_id", suffixes=("_v", "_o"))
+    assert (per_victim.groupby("person_id_v").person_id_o.nunique() >= 2).any()
+    # SOC network overlaps the offenders; logs name offenders; cell shares of 30+ days
+    soc = set(_q(db, "SELECT person_id FROM soc_nominals").person_id)
+    all_off = set(nom.person_id[nom.role_u.isin(["OFFENDER", "SUSPECT", "DEFENDANT"])].dropna())
+    assert soc & all_off
+    logs = _q(db, "SELECT l.*, n.person_id FROM intel_logs l JOIN intel_log_nominals n USING (log_id)")
+    included = ((logs.grading_system == "5x5x5") & logs.source_grade.isin(list("ABC"))
+                & logs.information_grade.isin(list("123"))) | ((logs.grading_system == "3x5x2")
+                & (logs.source_grade == "1") & logs.information_grade.isin(list("ABC")))
+    assert (included & logs.person_id.isin(set(off.person_id)) & (logs.log_date <= AS_OF)).any()
+    assert (~included).any()
+    stays = _q(db, "SELECT * FROM pins_cell_stays").fillna({"stay_end": AS_OF})
+    pairs = stays.merge(stays, on=["establishment", "cell_id"])
+    pairs = pairs[pairs.person_id_x < pairs.person_id_y]
+    ov = (pd.to_datetime(pairs[["stay_end_x", "stay_end_y"]].min(axis=1))
+          - pd.to_datetime(pairs[["stay_start_x", "stay_start_y"]].max(axis=1))).dt.days
+    assert (ov >= 30).any() and (ov == 29).any() and (ov == 30).any()
+
+
+def test_wmp_profile_holds_ten_ordinary_crimes_per_csa_crime():
+    p = synth.PROFILES["wmp"]
+    assert p.non_csa_per_csa >= 10
+    assert p.prolific == 11 and p.prolific_crimes == 17
+    csa_like = p.singles + p.revict_victims * 2 + p.multi_offender_crimes + p.da_sexual + p.adult_sexual
+    assert csa_like > 60_000  # the report's full table has 69,058 crimes
+    assert set(synth.PROFILES) == {"small", "wmp"}
+
+
+def test_scale_multiplies_row_counts(small, tmp_path):
+    _, base, _ = small
+    big = synth.generate(profile="small", seed=1, out=tmp_path / "x2.sqlite", scale=2.0)
+    for table in ("crimes", "crime_nominals", "intel_logs", "pins_cell_stays"):
+        ratio = big["tables"][table] / base["tables"][table]
+        assert 1.6 < ratio < 2.4, (table, ratio)
+    assert big["scale"] == 2.0
+
+
+def test_bad_arguments_fail_clearly(tmp_path):
+    with pytest.raises(ValueError, match="profile"):
+        synth.generate(profile="nope", out=tmp_path / "x.sqlite")
+    with pytest.raises(ValueError, match="scale"):
+        synth.generate(profile="small", out=tmp_path / "x.sqlite", scale=0)
