@@ -1,0 +1,134 @@
+"""Time and measure every stage on small, full-scale (wmp) and 10x databases; write RESULTS.md.
+
+Not a test: speed depends on the machine. Each measurement runs in its own
+process so peak memory (max RSS) belongs to that step alone.
+
+    .venv/bin/python benchmarks/run.py                      # small and wmp
+    .venv/bin/python benchmarks/run.py --profiles small wmp x10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / "work"
+BIN = Path(sys.executable).parent
+PROFILES = {"small": ("small", 1.0), "wmp": ("wmp", 1.0), "x10": ("wmp", 10.0)}
+
+STAGES = r"""
+import json, resource, sys, time
+from helpers import extraction, filtering, linking
+from helpers.config import load_params, load_search_terms
+p = load_params(overrides={"db_url": sys.argv[1]})
+t = {}
+t0 = time.time(); ext = extraction.extract(p.db_url); t["extraction"] = time.time() - t0
+t0 = time.time()
+sel = filtering.select(ext.tables, load_search_terms(p.search_terms), str(p.as_of), p.max_victim_age,
+                       p.min_offender_age, p.review_sample_per_rule, p.seed)
+t["selection"] = time.time() - t0
+t0 = time.time()
+ln = linking.link(sel.full_table, ext.tables, linking.load_grading_map(p.grading_map), str(p.as_of),
+                  p.proximity_half_life_days, p.recency_half_life_days, p.min_cell_share_days)
+t["linking"] = time.time() - t0
+t["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t["rows"] = {"crimes": len(ext.tables["crimes"]), "full_table": len(sel.full_table),
+             "final_table": len(ln.final_table), "network_edges": len(ln.network_edges)}
+print(json.dumps(t))
+"""
+
+
+def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak MiB of the largest child process, stdout."""
+    wrapper = ("import resource, subprocess, sys, time; t = time.time(); "
+               "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "print(json.dumps({'s': time.time() - t, 'mib': resource.getrusage(resource.RUSAGE_CHILDREN)"
+               ".ru_maxrss / 1024, 'out': r.stdout, 'err': r.stderr, 'rc': r.returncode}))")
+    res = subprocess.run([sys.executable, "-c", "import json; " + wrapper, *cmd], capture_output=True, text=True,
+                         cwd=ROOT)
+    info = json.loads(res.stdout)
+    if info["rc"] != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}\n{info['err'][-3000:]}")
+    return info["s"], info["mib"], info["out"]
+
+
+def bench(name: str) -> dict:
+    profile, scale = PROFILES[name]
+    WORK.mkdir(exist_ok=True)
+    db = WORK / f"{name}.sqlite"
+    out: dict = {"profile": name}
+    print(f"[{name}] synth ...", flush=True)
+    s, mib, _ = measured([str(BIN / "cse-network"), "synth", "--profile", profile, "--scale", str(scale),
+                          "--seed", "1", "--out", str(db)])
+    out["synth"] = {"seconds": round(s, 1), "peak_mib": round(mib)}
+    print(f"[{name}] selection and linking in-process ...", flush=True)
+    s, mib, stdout = measured([sys.executable, "-c", STAGES, f"sqlite:///{db}"])
+    stages = json.loads(stdout)
+    out["stages"] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in stages.items()}
+    if name != "x10":
+        print(f"[{name}] full run ...", flush=True)
+        run_dir = WORK / f"run-{name}"
+        s, mib, _ = measured([str(BIN / "cse-network"), "run", "--quiet", "--db-url", f"sqlite:///{db}",
+                              "--out", str(run_dir)])
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        out["run"] = {"seconds": round(s, 1), "peak_mib_largest_process": round(mib),
+                      "timings": manifest["timings_seconds"],
+                      "html_mib": round((run_dir / "report.html").stat().st_size / 2**20, 2)}
+        nb = HERE / "network_bench.py"
+        if nb.exists():
+            print(f"[{name}] dismantling comparison ...", flush=True)
+            s, _, stdout = measured([sys.executable, str(nb), str(run_dir)])
+            out["dismantling"] = stdout.strip()
+    return out
+
+
+def write_results(results: list[dict]) -> None:
+    lines = ["# Benchmark results", "",
+             f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+             f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}. "
+             f"Measured {time.strftime('%Y-%m-%d')} by `benchmarks/run.py`.", "",
+             "Peak memory is the maximum resident set size of the one process doing the step "
+             "(for the full run: of its largest process, i.e. the biggest notebook kernel).", "",
+             "| database | synth s | synth MiB | extraction s | selection s | linking s | stages peak MiB | "
+             "crimes | full table | final table | edges |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        st = r["stages"]
+        lines.append(f"| {r['profile']} | {r['synth']['seconds']} | {r['synth']['peak_mib']} | {st['extraction']} | "
+                     f"{st['selection']} | {st['linking']} | {st['peak_mib']:.0f} | {st['rows']['crimes']:,} | "
+                     f"{st['rows']['full_table']:,} | {st['rows']['final_table']:,} | "
+                     f"{st['rows']['network_edges']:,} |")
+    lines += ["", "## Whole run (`cse-network run`)", "",
+              "| database | total s | per notebook and render (s) | largest process MiB | report.html MiB |",
+              "|---|---|---|---|---|"]
+    for r in results:
+        if "run" in r:
+            t = r["run"]["timings"]
+            per = ", ".join(f"{k} {v}" for k, v in t.items() if k != "total")
+            lines.append(f"| {r['profile']} | {t['total']} | {per} | {r['run']['peak_mib_largest_process']} | "
+                         f"{r['run']['html_mib']} |")
+    for r in results:
+        if r.get("dismantling"):
+            lines += ["", f"## Dismantling comparison ({r['profile']})", "", r["dismantling"]]
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print(f"Wrote {HERE / 'RESULTS.md'}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profiles", nargs="+", choices=list(PROFILES), default=["small", "wmp"],
+                    help="databases to measure (x10 = wmp at scale 10; slow, not in CI)")
+    args = ap.parse_args()
+    results = [bench(p) for p in args.profiles]
+    (WORK / "results.json").write_text(json.dumps(results, indent=2))
+    write_results(results)
+
+
+if __name__ == "__main__":
+    main()

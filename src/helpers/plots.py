@@ -1,0 +1,393 @@
+"""Figures and small aggregate tables of the report, in one house style.
+
+Every function takes plain DataFrames (the run's tables, or small hand-built
+frames in tests) and returns either a plotnine ``ggplot`` whose ``.data`` holds
+the aggregated counts that are drawn, or an aggregate DataFrame. Nothing here
+reads files, so the same functions serve notebook 04 (descriptive figures of
+the force report, section 9) and notebook 05 (the network's own figures).
+
+Units follow the force report: crimes are distinct ``crime_id``; ages are per
+(crime, person); people are distinct ids, one sex and ethnicity each (the
+pipeline reconciles them, see ``filtering.reconcile_people``); sex and
+ethnicity combinations count crime-offender-victim rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from plotnine import (
+    aes, coord_flip, element_blank, element_line, element_rect, element_text, facet_wrap,
+    geom_abline, geom_col, geom_line, geom_point, geom_step, geom_text, geom_tile, ggplot, labs,
+    scale_colour_manual, scale_fill_gradient, scale_fill_manual, scale_linetype_manual,
+    scale_x_continuous, scale_y_continuous, theme, theme_minimal,
+)
+
+# Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+             "#999999", "#000000"]
+TABLES = ["Full table", "Final table"]
+TABLE_COLOURS = {"Full table": "#0072B2", "Final table": "#D55E00"}
+UNKNOWN_ETHNICITY = "IC9 - Unknown / not recorded"
+SEX_LABELS = {"F": "Female", "M": "Male"}
+GROUP_SIZE_BINS = [(2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 150),
+                   (151, None)]
+
+
+def theme_report(base_size: float = 10):
+    """The one theme of every figure: minimal, light grid, readable strips."""
+    return theme_minimal(base_size=base_size) + theme(
+        figure_size=(7.5, 3.6),
+        panel_grid_minor=element_blank(),
+        panel_grid_major=element_line(colour="#e5e5e5", size=0.4),
+        strip_text=element_text(weight="bold", size=base_size),
+        strip_background=element_rect(fill="#f2f2f2", colour="none"),
+        axis_title=element_text(size=base_size),
+        legend_position="bottom",
+        legend_title=element_blank(),
+        plot_background=element_rect(fill="white", colour="none"),
+    )
+
+
+def suppressed_label(n, below: int) -> str:
+    """Text for a count drawn on a figure: '<below' for 1..below-1, else '1,234'."""
+    n = int(n)
+    return f"<{below}" if 0 < n < below else f"{n:,}"
+
+
+# --- data preparation ---------------------------------------------------------------
+
+def final_rows(full: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
+    """Full-table rows whose (offender, crime) appears on either side of a final-table link."""
+    pairs = pd.concat([
+        final[["offender_a", "crime_a"]].set_axis(["offender_id", "crime_id"], axis=1),
+        final[["offender_b", "crime_b"]].set_axis(["offender_id", "crime_id"], axis=1),
+    ]).drop_duplicates()
+    return full.merge(pairs, on=["offender_id", "crime_id"], how="inner")
+
+
+def _both(full: pd.DataFrame, final: pd.DataFrame | None) -> pd.DataFrame:
+    """Stack the full table and the final-table rows with a `table` label."""
+    parts = [full.assign(table="Full table")]
+    if final is not None:
+        parts.append(final.assign(table="Final table"))
+    out = pd.concat(parts, ignore_index=True)
+    out["table"] = pd.Categorical(out["table"], categories=TABLES)
+    return out
+
+
+def _ethnicity(s: pd.Series) -> pd.Series:
+    s = s.astype("object")
+    unknown = s.isna() | s.astype(str).str.upper().str.startswith("IC9")
+    return s.where(~unknown, UNKNOWN_ETHNICITY)
+
+
+def _people(rows: pd.DataFrame, who: str, value: str) -> pd.DataFrame:
+    """One row per (table, person) with that person's value of `who`_`value`."""
+    cols = ["table", f"{who}_id", f"{who}_{value}"]
+    extra = f"{who}_{value}_conflict"
+    if extra in rows.columns:
+        cols.append(extra)
+    return rows[cols].drop_duplicates(["table", f"{who}_id"])
+
+
+def _count(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return df.groupby(by, observed=True).size().reset_index(name="n")
+
+
+def _who(who: str) -> str:
+    if who not in ("victim", "offender"):
+        raise ValueError(f"who must be 'victim' or 'offender', got {who!r}")
+    return who
+
+
+# --- section 4 / 9: descriptive figures of the force report ------------------------
+
+def offender_ethnicity_window(full: pd.DataFrame, start, end) -> ggplot:
+    """Figure 1: offenders with a crime in [start, end], by ethnicity (full table)."""
+    d = pd.to_datetime(full["crime_date"])
+    rows = full.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
+    people = rows.drop_duplicates("offender_id").assign(ethnicity=lambda x: _ethnicity(x["offender_ethnicity"]))
+    counts = _count(people, ["ethnicity"]).sort_values(["n", "ethnicity"], ascending=[True, False])
+    counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=list(counts["ethnicity"]))
+    counts["share"] = counts["n"] / counts["n"].sum() if len(counts) else []
+    counts["label"] = [f"{p:.1%}" for p in counts["share"]]
+    return (ggplot(counts, aes("ethnicity", "n"))
+            + geom_col(fill=OKABE_ITO[4], width=0.7)
+            + geom_text(aes(label="label"), ha="left", nudge_y=0, size=8, format_string=" {}")
+            + coord_flip()
+            + scale_y_continuous(expand=(0, 0, 0.15, 0))
+            + labs(x="", y="Offenders")
+            + theme_report())
+
+
+def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since: int | None = 2010,
+                    suppress_below: int = 5, labels: bool = True) -> ggplot:
+    """Figures 2-3 (since 2010) and 12-13 (since=None): distinct crimes per year of the crime."""
+    both = _both(full, final)
+    both = both.assign(year=pd.to_datetime(both["crime_date"]).dt.year).drop_duplicates(["table", "crime_id"])
+    if since is not None:
+        both = both.loc[both["year"] >= since]
+    counts = _count(both, ["table", "year"])
+    counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
+    p = (ggplot(counts, aes("year", "n", fill="table"))
+         + geom_col(width=0.75, show_legend=False)
+         + facet_wrap("table", ncol=2 if since is not None else 1, scales="free_y")
+         + scale_fill_manual(values=TABLE_COLOURS)
+         + scale_y_continuous(expand=(0, 0, 0.12, 0))
+         + labs(x="Year of crime", y="Crimes")
+         + theme_report())
+    if since is not None:
+        yrs = sorted(counts["year"].unique())
+        p += scale_x_continuous(breaks=yrs)
+        p += theme(axis_text_x=element_text(rotation=90, size=7))
+        if labels:
+            p += geom_text(aes(label="label"), va="bottom", size=6)
+    return p
+
+
+def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+    """Figures 4-5: ages at the crime date, one count per (crime, person) with a known age."""
+    who = _who(who)
+    both = _both(full, final)
+    rows = both.dropna(subset=[f"{who}_age"]).drop_duplicates(["table", "crime_id", f"{who}_id"])
+    counts = _count(rows.assign(age=rows[f"{who}_age"].astype(int)), ["table", "age"])
+    return (ggplot(counts, aes("age", "n", fill="table"))
+            + geom_col(width=0.9, show_legend=False)
+            + facet_wrap("table", ncol=2, scales="free_y")
+            + scale_fill_manual(values=TABLE_COLOURS)
+            + labs(x=f"Age of {who} at the crime (years)", y=f"Crime-{who} pairs")
+            + theme_report())
+
+
+def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None) -> ggplot:
+    """Figure 6: offender age minus victim age, per crime-offender-victim row with both known."""
+    both = _both(full, final).dropna(subset=["offender_age", "victim_age"])
+    both = both.assign(difference=(both["offender_age"] - both["victim_age"]).astype(int))
+    counts = _count(both, ["table", "difference"])
+    return (ggplot(counts, aes("difference", "n", fill="table"))
+            + geom_col(width=0.9, show_legend=False)
+            + facet_wrap("table", ncol=2, scales="free_y")
+            + scale_fill_manual(values=TABLE_COLOURS)
+            + labs(x="Offender age − victim age (years)", y="Crime-offender-victim rows")
+            + theme_report())
+
+
+def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+    """Figures 7-8: people by sex, leaving out unknown sex and people whose records conflict."""
+    who = _who(who)
+    people = _people(_both(full, final), who, "sex")
+    keep = people[f"{who}_sex"].isin(list(SEX_LABELS))
+    if f"{who}_sex_conflict" in people.columns:
+        keep &= ~people[f"{who}_sex_conflict"].fillna(False).astype(bool)
+    people = people.loc[keep].assign(sex=lambda x: x[f"{who}_sex"].map(SEX_LABELS))
+    counts = _count(people, ["table", "sex"])
+    counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
+    counts["label"] = [f"{p:.0%}" for p in counts["share"]]
+    return (ggplot(counts, aes("sex", "n", fill="sex"))
+            + geom_col(width=0.6, show_legend=False)
+            + geom_text(aes(label="label"), va="bottom", size=8)
+            + facet_wrap("table", ncol=2, scales="free_y")
+            + scale_fill_manual(values={"Female": OKABE_ITO[6], "Male": OKABE_ITO[2]})
+            + scale_y_continuous(expand=(0, 0, 0.12, 0))
+            + labs(x=f"Sex of {who}", y=f"{who.capitalize()}s")
+            + theme_report() + theme(figure_size=(6.5, 3.2)))
+
+
+def sex_exclusions(full: pd.DataFrame) -> dict[str, int]:
+    """People left out of the sex figures (force report 9.1.3): unknown or conflicting sex."""
+    out = {}
+    for who in ("victim", "offender"):
+        people = full.drop_duplicates(f"{who}_id")
+        unknown = ~people[f"{who}_sex"].isin(list(SEX_LABELS))
+        conflict_col = f"{who}_sex_conflict"
+        conflict = (people[conflict_col].fillna(False).astype(bool) if conflict_col in people.columns
+                    else pd.Series(False, index=people.index))
+        out[f"{who}_unknown"] = int(unknown.sum())
+        out[f"{who}_conflict"] = int((conflict & ~unknown).sum())
+    return out
+
+
+def sex_combinations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Tables 1-2: crime-offender-victim rows by offender and victim sex, most frequent first."""
+    keep = rows["offender_sex"].isin(list(SEX_LABELS)) & rows["victim_sex"].isin(list(SEX_LABELS))
+    for who in ("offender", "victim"):
+        if f"{who}_sex_conflict" in rows.columns:
+            keep &= ~rows[f"{who}_sex_conflict"].fillna(False).astype(bool)
+    counts = _count(rows.loc[keep], ["offender_sex", "victim_sex"])
+    counts = counts.sort_values(["n", "offender_sex", "victim_sex"], ascending=[False, True, True])
+    counts["share"] = (counts["n"] / counts["n"].sum()).round(3) if len(counts) else []
+    return counts.rename(columns={"offender_sex": "Sex of offender", "victim_sex": "Sex of victim",
+                                  "n": "Frequency", "share": "Share"}).reset_index(drop=True)
+
+
+def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+    """Figures 9-10: people by ethnicity (unknown and IC9 counted together)."""
+    who = _who(who)
+    people = _people(_both(full, final), who, "ethnicity")
+    people = people.assign(ethnicity=_ethnicity(people[f"{who}_ethnicity"]))
+    counts = _count(people, ["table", "ethnicity"])
+    counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
+    counts["label"] = [f"{p:.1%}" for p in counts["share"]]
+    order = sorted(counts["ethnicity"].unique(), reverse=True)
+    counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=order)
+    return (ggplot(counts, aes("ethnicity", "n", fill="table"))
+            + geom_col(width=0.7, show_legend=False)
+            + geom_text(aes(label="label"), ha="left", size=7, format_string=" {}")
+            + coord_flip()
+            + facet_wrap("table", ncol=2, scales="free_x")
+            + scale_fill_manual(values=TABLE_COLOURS)
+            + scale_y_continuous(expand=(0, 0, 0.3, 0))
+            + labs(x="", y=f"{who.capitalize()}s")
+            + theme_report() + theme(figure_size=(7.5, 3.8)))
+
+
+def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> ggplot:
+    """Figure 11: crime-offender-victim rows by offender and victim ethnicity."""
+    d = pd.DataFrame({"offender": _ethnicity(rows["offender_ethnicity"]),
+                      "victim": _ethnicity(rows["victim_ethnicity"])})
+    counts = _count(d, ["offender", "victim"])
+    counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
+    counts["log_n"] = np.log10(counts["n"].astype(float))
+    counts["text_colour"] = np.where(counts["log_n"] > counts["log_n"].max() * 0.6, "white", "black")
+    return (ggplot(counts, aes("victim", "offender", fill="log_n"))
+            + geom_tile(colour="white")
+            + geom_text(aes(label="label", colour="text_colour"), size=7, show_legend=False)
+            + scale_colour_manual(values={"white": "white", "black": "black"}, guide=None)
+            + scale_fill_gradient(low="#deebf7", high="#08306b", name="Rows (log10)")
+            + labs(x="Victim ethnicity", y="Offender ethnicity")
+            + theme_report() + theme(figure_size=(7.5, 5.5), axis_text_x=element_text(rotation=35, ha="right"),
+                                     legend_position="right", legend_title=element_text(size=8),
+                                     panel_grid_major=element_blank()))
+
+
+def prolific_offenders(rows: pd.DataFrame) -> dict:
+    """Section 9.1.5, aggregates only: the most crimes any offender has, how many offenders
+    have that many, and their sex and ethnicity counts. No identifier leaves this function."""
+    per = rows.groupby("offender_id")["crime_id"].nunique()
+    if per.empty:
+        return {"max_crimes": 0, "n_offenders": 0, "profile": pd.DataFrame(columns=["Sex", "Ethnicity", "Offenders"])}
+    top_ids = per.index[per == per.max()]
+    people = rows.loc[rows["offender_id"].isin(top_ids)].drop_duplicates("offender_id")
+    profile = pd.DataFrame({"Sex": people["offender_sex"].map(SEX_LABELS).fillna("Unknown"),
+                            "Ethnicity": _ethnicity(people["offender_ethnicity"])})
+    profile = (profile.groupby(["Sex", "Ethnicity"]).size().reset_index(name="Offenders")
+               .sort_values(["Offenders", "Sex", "Ethnicity"], ascending=[False, True, True])
+               .reset_index(drop=True))
+    return {"max_crimes": int(per.max()), "n_offenders": int(len(top_ids)), "profile": profile}
+
+
+# --- the network's own figures (tables of notebook 05) ------------------------------
+
+def _size_bin(n: int) -> str:
+    for lo, hi in GROUP_SIZE_BINS:
+        if hi is None and n >= lo:
+            return f"{lo}+"
+        if hi is not None and lo <= n <= hi:
+            return str(lo) if lo == hi else f"{lo}-{hi}"
+    return f"<{GROUP_SIZE_BINS[0][0]}"
+
+
+def group_sizes(groups: pd.DataFrame, size_col: str = "n_people", suppress_below: int = 5) -> ggplot:
+    """Groups by number of people (binned), with suppressed count labels."""
+    order = [f"<{GROUP_SIZE_BINS[0][0]}"] + [
+        (f"{lo}+" if hi is None else (str(lo) if lo == hi else f"{lo}-{hi}")) for lo, hi in GROUP_SIZE_BINS]
+    d = pd.DataFrame({"size": [_size_bin(int(n)) for n in groups[size_col]]})
+    counts = _count(d, ["size"])
+    counts["size"] = pd.Categorical(counts["size"], categories=[o for o in order if o in set(counts["size"])])
+    counts = counts.sort_values("size").reset_index(drop=True)
+    counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
+    return (ggplot(counts, aes("size", "n"))
+            + geom_col(fill=OKABE_ITO[4], width=0.7)
+            + geom_text(aes(label="label"), va="bottom", size=8)
+            + scale_y_continuous(expand=(0, 0, 0.12, 0))
+            + labs(x="People in the group", y="Groups")
+            + theme_report() + theme(figure_size=(6.5, 3.2)))
+
+
+def lorenz_points(values) -> pd.DataFrame:
+    """Lorenz curve of harm: units sorted by harm, cumulative share of units vs of harm."""
+    v = np.sort(np.asarray(pd.Series(values).fillna(0), dtype=float))
+    total = v.sum()
+    n = len(v)
+    units = np.concatenate([[0.0], np.arange(1, n + 1) / n]) if n else np.array([0.0])
+    harm = np.concatenate([[0.0], np.cumsum(v) / total]) if n and total > 0 else np.zeros_like(units)
+    return pd.DataFrame({"share_units": units, "share_harm": harm})
+
+
+def gini(values) -> float:
+    """Gini coefficient of harm (0 = spread evenly, 1 = all in one unit)."""
+    pts = lorenz_points(values)
+    x, y = pts["share_units"].to_numpy(), pts["share_harm"].to_numpy()
+    return float(1 - np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1])))
+
+
+def top_share(values, top: float = 0.1) -> float:
+    """Share of total harm held by the top `top` fraction of units (rounded up to whole units)."""
+    v = np.sort(np.asarray(pd.Series(values).fillna(0), dtype=float))[::-1]
+    if not len(v) or v.sum() <= 0:
+        return 0.0
+    k = int(np.ceil(top * len(v)))
+    return float(v[:k].sum() / v.sum())
+
+
+def harm_lorenz(df: pd.DataFrame, value_cols: list[str] | None = None, unit: str = "people") -> ggplot:
+    """Harm concentration: one Lorenz curve per harm measure (e.g. harm_cchi, harm_ons)."""
+    value_cols = value_cols or [c for c in ("harm_cchi", "harm_ons") if c in df.columns]
+    names = {"harm_cchi": "Cambridge Crime Harm Index", "harm_ons": "ONS Crime Severity Score"}
+    parts = [lorenz_points(df[c]).assign(measure=names.get(c, c)) for c in value_cols]
+    pts = pd.concat(parts, ignore_index=True)
+    return (ggplot(pts, aes("share_units", "share_harm", colour="measure", linetype="measure"))
+            + geom_abline(intercept=0, slope=1, colour="#999999", linetype="dotted")
+            + geom_line(size=0.9)
+            + scale_colour_manual(values=[OKABE_ITO[5], OKABE_ITO[4]])
+            + scale_linetype_manual(values=["solid", "dashed"])
+            + scale_x_continuous(labels=lambda b: [f"{x:.0%}" for x in b])
+            + scale_y_continuous(labels=lambda b: [f"{x:.0%}" for x in b])
+            + labs(x=f"Share of {unit}, least harmful first", y="Share of total harm")
+            + theme_report() + theme(figure_size=(5.5, 4.2)))
+
+
+def dismantling_curves(df: pd.DataFrame, x: str = "n_removed", y: str = "remaining_share",
+                       strategy: str = "strategy", y_label: str = "Share remaining") -> ggplot:
+    """Dismantling: what remains (e.g. largest component or harm) as people are removed,
+    one line per strategy (the chosen order against baselines such as degree or random)."""
+    d = df[[strategy, x, y]].rename(columns={strategy: "strategy", x: "x", y: "y"})
+    d = d.sort_values(["strategy", "x"]).reset_index(drop=True)
+    strategies = list(dict.fromkeys(d["strategy"]))
+    colours = {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(strategies)}
+    return (ggplot(d, aes("x", "y", colour="strategy"))
+            + geom_step(size=0.9)
+            + scale_colour_manual(values=colours)
+            + labs(x="People removed", y=y_label)
+            + theme_report() + theme(figure_size=(6.5, 4)))
+
+
+def soc_overlap(df: pd.DataFrame, category: str = "category", count: str = "n",
+                suppress_below: int = 5) -> ggplot:
+    """Overlap with the SOC network: counts per category (e.g. CSE only / both / SOC only)."""
+    d = df[[category, count]].rename(columns={category: "category", count: "n"}).reset_index(drop=True)
+    d["category"] = pd.Categorical(d["category"], categories=list(dict.fromkeys(d["category"]))[::-1])
+    d["label"] = [suppressed_label(n, suppress_below) for n in d["n"]]
+    return (ggplot(d, aes("category", "n"))
+            + geom_col(fill=OKABE_ITO[2], width=0.6)
+            + geom_text(aes(label="label"), ha="left", size=8, format_string=" {}")
+            + coord_flip()
+            + scale_y_continuous(expand=(0, 0, 0.15, 0))
+            + labs(x="", y="People")
+            + theme_report() + theme(figure_size=(6.5, 2.8)))
+
+
+def stability(df: pd.DataFrame, x: str = "perturbation", y: str = "agreement",
+              series: str | None = "measure", y_label: str = "Agreement with the unperturbed run") -> ggplot:
+    """Stability of the results under perturbation: points and lines per series."""
+    cols = [x, y] + ([series] if series else [])
+    d = df[cols].rename(columns={x: "x", y: "y"})
+    if series:
+        d = d.rename(columns={series: "series"})
+    else:
+        d["series"] = "all"
+    return (ggplot(d, aes("x", "y", colour="series", group="series"))
+            + geom_line() + geom_point()
+            + scale_colour_manual(values=OKABE_ITO)
+            + labs(x=x.replace("_", " ").capitalize(), y=y_label)
+            + theme_report() + theme(figure_size=(6.5, 3.6)))

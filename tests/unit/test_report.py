@@ -1,0 +1,240 @@
+"""report.py: suppression, tables, figures, the render, and the three safety checks.
+
+The render test builds a tiny run folder by hand: tables with ids like P0000001,
+and one "executed" notebook whose outputs are what report.md/table/figure emit
+(captured from their display calls, no kernel needed). The rendered HTML is
+then parsed and checked as a reader's copy would be.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import plots, report, store
+
+PERSON_IDS = ["P0000001", "P0000002", "P0000003", "P0000004", "V0000001", "V0000002"]
+
+
+# --- suppression --------------------------------------------------------------------------
+
+def test_suppress_small_counts_only():
+    df = pd.DataFrame({"k": list("abcdef"), "n": [0, 1, 4, 5, 120, None], "other": [1, 2, 3, 4, 5, 6]})
+    out = report.suppress(df, ["n"], 5)
+    # 0 stays 0 (nothing to hide), 1 and 4 hidden, 5 and above shown, missing stays missing
+    assert list(out["n"][:5]) == [0, "<5", "<5", 5, 120]
+    assert pd.isna(out["n"][5])
+    assert list(out["other"]) == [1, 2, 3, 4, 5, 6]      # not a count column: untouched
+    assert list(df["n"][:5]) == [0, 1, 4, 5, 120]         # input not modified
+
+
+def test_suppress_threshold_is_a_parameter():
+    out = report.suppress(pd.DataFrame({"n": [2, 9, 10]}), ["n"], 10)
+    assert list(out["n"]) == ["<10", "<10", 10]
+
+
+def test_fmt_count():
+    assert report.fmt_count(3) == "<5"
+    assert report.fmt_count(0) == "0"
+    assert report.fmt_count(12345) == "12,345"
+    assert report.fmt_count(7, below=10) == "<10"
+
+
+def test_table_markdown_suppresses_and_marks_count_columns():
+    text = report.table_markdown(pd.DataFrame({"Sex": ["M", "F"], "Frequency": [3, 1200]}),
+                                 "Sex combinations", ["Frequency"], 5)
+    assert 'data-count-cols="Frequency"' in text and 'data-suppress-below="5"' in text
+    assert r"\<5" in text and "1,200" in text and "| 3 |" not in text
+    assert ": Sex combinations" in text
+
+
+# --- a tiny run to render --------------------------------------------------------------------
+
+def _capture(monkeypatch) -> list:
+    """Collect what report.md/table/figure display, as notebook outputs."""
+    outputs: list = []
+
+    def fake_display(obj, raw=False, metadata=None):
+        outputs.append(nbformat.v4.new_output("display_data", data=obj, metadata=metadata or {}))
+    monkeypatch.setattr(report, "display", fake_display)
+    return outputs
+
+
+def _full_table() -> pd.DataFrame:
+    rows = [  # crime, offender, victim, date, offender age, victim age, sexes, ethnicities
+        ("CR01", "P0000001", "V0000001", "2017-05-01", 30, 14, "M", "F", "IC1 - White North European", None),
+        ("CR02", "P0000002", "V0000001", "2018-02-01", 15, 14, "M", "F", None, None),
+        ("CR03", "P0000003", "V0000002", "2019-07-01", 40, 12, "F", "M", None, "IC3 - Black"),
+        ("CR04", "P0000004", "V0000002", "2012-01-01", 22, 9, "M", "M", None, "IC3 - Black"),
+    ]
+    df = pd.DataFrame(rows, columns=["crime_id", "offender_id", "victim_id", "crime_date", "offender_age",
+                                     "victim_age", "offender_sex", "victim_sex", "offender_ethnicity",
+                                     "victim_ethnicity"])
+    df["crime_date"] = pd.to_datetime(df["crime_date"])
+    for c in ("offender_age", "victim_age"):
+        df[c] = df[c].astype("Int64")
+    df["offender_sex_conflict"] = False
+    df["victim_sex_conflict"] = False
+    return df
+
+
+def _final_table() -> pd.DataFrame:
+    return pd.DataFrame({"offender_a": ["P0000001", "P0000003"], "crime_a": ["CR01", "CR03"],
+                         "offender_b": ["P0000002", "P0000004"], "crime_b": ["CR02", "CR04"],
+                         "n_shared_victims": [1, 1], "weight": [0.5, 0.1]})
+
+
+MANIFEST = {
+    "run_id": "abc123def456",
+    "parameters": {"as_of": "2021-03-15", "summary_start": "2016-01-01", "summary_end": "2020-12-31",
+                   "suppress_below": 5, "search_terms": "config/search_terms.yml",
+                   "grading_map": "data/reference/intel_grading.csv", "min_offender_age": 10,
+                   "max_victim_age": 17},
+    "inputs": {"crimes": {"rows_read": 100, "rows_kept": 98, "sha256": "ab" * 32}},
+    "versions": {"python": "3.11", "pandas": "3.1"},
+    "git": {"commit": "0123456789abcdef", "dirty": False},
+}
+
+
+@pytest.fixture
+def run_dir(tmp_path, monkeypatch):
+    """A run folder: tables with identifiers, and one executed notebook built from report's outputs."""
+    out = tmp_path / "run"
+    full, final = _full_table(), _final_table()
+    store.write_table(out, "full_table", full)
+    store.write_table(out, "final_table", final)
+    store.write_table(out, "exclusions", pd.DataFrame(
+        {"stage": ["selection"], "rule": ["offender under 10"], "unit": ["rows"], "rows_in": [10],
+         "rows_excluded": [2], "rows_out": [8]}))
+    outputs = _capture(monkeypatch)
+    report.md("# Table information\n\nThe full table has 4 rows.")
+    report.table(plots.sex_combinations(full), "Sex combinations", ["Frequency"])
+    report.figure(plots.crimes_per_year(full, plots.final_rows(full, final)), "Crimes per year")
+    monkeypatch.undo()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = nbformat.v4.new_code_cell("report.table(secret_source_code)")
+    cell.outputs = outputs + [nbformat.v4.new_output("stream", name="stderr", text="a warning P0000001")]
+    nb.cells = [nbformat.v4.new_markdown_cell("Purpose paragraph."), cell]
+    (out / "notebooks").mkdir(parents=True)
+    nbformat.write(nb, out / "notebooks" / "04_descriptive_plots.ipynb")
+    return out
+
+
+class _Html(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_render_is_safe_numbered_and_self_contained(run_dir):
+    path = report.render(run_dir, MANIFEST)
+    html = path.read_text()
+    doc = _Html()
+    doc.feed(html)
+    text = re.sub(r"\s+", " ", " ".join(doc.text))
+    # 1. no identifier anywhere (the stderr stream that named one is dropped; code is not shown)
+    for pid in PERSON_IDS + ["CR01", "CR02"]:
+        assert pid not in html
+    assert "secret_source_code" not in html
+    assert report.check_safe(path, set(PERSON_IDS)) == []
+    # 2. counts below 5 shown as <5: M->F appears twice, F->M and M->M once each
+    sex_table = re.search(r"<table.*?</table>", html[html.index("Table 1:") - 300:], flags=re.S).group(0)
+    assert "Sex\ncombinations" in sex_table
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", sex_table, re.S)]
+    rows = [r for r in rows if r]
+    assert [r[:3] for r in rows] == [["M", "F", "&lt;5"], ["F", "M", "&lt;5"], ["M", "M", "&lt;5"]]
+    # 3. nothing points off the file
+    for tag, attrs in doc.tags:
+        for k in ("src", "href"):
+            if k in attrs:
+                assert attrs[k].startswith(("data:", "#")), (tag, attrs)
+    assert not re.search(r"url\((?!\s*['\"]?(data:|#))", html)
+    assert "<script" not in html                     # no MathJax or other script
+    # structure: title page, TOC, numbered sections, numbered captions
+    assert "Data as of 15 March 2021" in text and "abc123def456" in text
+    assert 'id="TOC"' in html
+    assert 'class="header-section-number"' in html
+    # figure 1 is the summary's offender-ethnicity chart; the notebook's figure comes next
+    assert "Figure 1: Distribution of offender ethnicities for the period 2016–2020" in text
+    assert "Figure 2: Crimes per year" in text
+    assert "Table 1:" in text and "Sex combinations" in text
+    img = [a for t, a in doc.tags if t == "img"]
+    assert img and img[0]["src"].startswith("data:image/png;base64,")
+    # sections in the force report's order: summary, terminology, aim, the notebook, limitations, appendix
+    heads = [m for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", html, flags=re.S)]
+    assert heads == ["Summary of findings", "Terminology", "Aim", "Table information", "Limitations",
+                     "Appendix"]
+
+
+def test_summary_numbers_come_from_the_run(run_dir):
+    front = "\n".join(report.front_matter(run_dir, MANIFEST).values())
+    # crimes 2016-2020: CR01, CR02, CR03 (CR04 is 2012); all four are in final-table links
+    assert "In the 5 years 2016 to 2020, <5 such recorded crimes" in front
+    assert "<5 crimes (100.0%) were involved in links" in front
+
+
+def test_render_refuses_an_unsafe_notebook(run_dir):
+    nb_path = run_dir / "notebooks" / "04_descriptive_plots.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("The worst offender is P0000003."))
+    nbformat.write(nb, nb_path)
+    with pytest.raises(report.ReportSafetyError, match="P0000003"):
+        report.render(run_dir, MANIFEST)
+    assert not (run_dir / "report.html").exists()
+    assert (run_dir / "report.unsafe.html").exists()
+
+
+# --- check_safe on crafted bad HTML ---------------------------------------------------------------
+
+def _page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+
+
+COUNTS = ('<div class="counts" data-count-cols="Frequency" data-suppress-below="5"><table>'
+          "<thead><tr><th>Sex</th><th>Frequency</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+@pytest.mark.parametrize("body,head,expect", [
+    ("<p>Offender P0000002 has most crimes.</p>", "", "identifier P0000002"),
+    ('<p><a href="#x" title="P0000004">x</a></p>', "", "identifier P0000004"),
+    (COUNTS.format(rows="<tr><td>M</td><td>3</td></tr>"), "", "unsuppressed count '3'"),
+    (COUNTS.format(rows="<tr><td>M</td><td>1,204</td></tr><tr><td>F</td><td>4</td></tr>"), "",
+     "unsuppressed count '4'"),
+    ('<img src="https://cdn.example.org/x.png">', "", "points off the file"),
+    ('<a href="report2.html">next</a>', "", "points off the file"),
+    ("", '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js"></script>',
+     "points off the file"),
+    ("", '<link rel="stylesheet" href="style.css">', "points off the file"),
+    ("", "<style>body { background: url('https://x.org/bg.png'); }</style>", "CSS url()"),
+    ("", "<style>@import 'https://fonts.example/font.css';</style>", "@import"),
+    ('<p style="background:url(img/a.png)">x</p>', "", "CSS url()"),
+])
+def test_check_safe_catches(tmp_path, body, head, expect):
+    f = tmp_path / "bad.html"
+    f.write_text(_page(body, head))
+    problems = report.check_safe(f, set(PERSON_IDS))
+    assert any(expect in p for p in problems), problems
+
+
+def test_check_safe_passes_clean_html(tmp_path):
+    png = "iVBORw0KGgoP0000001AAAA"  # an id inside an embedded payload is not shown text
+    body = (COUNTS.format(rows="<tr><td>M</td><td>&lt;5</td></tr><tr><td>F</td><td>1,204</td></tr>"
+                               "<tr><td>U</td><td>0</td></tr>")
+            + f'<img src="data:image/png;base64,{png}"><a href="#sec-1">1</a>'
+            + "<p>P00000011 and XP0000001 are other tokens; 4 offenders is prose.</p>")
+    f = tmp_path / "ok.html"
+    f.write_text(_page(body, "<style>li { background: url(data:image/gif;base64,R0lG); }</style>"))
+    assert report.check_safe(f, set(PERSON_IDS)) == []
