@@ -97,8 +97,9 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
                             f"Columns found: {', '.join(sorted(real))}. Rename or add the column.")
             select = ", ".join(f'"{real[c]}" AS {c}' for c in cols)
             with engine.connect() as conn:
-                df = pd.read_sql_query(sa.text(f'SELECT {select} FROM "{present[table]}"'), conn)
-            out[table] = df
+                # The raw DB-API cursor is ~2x faster than SQLAlchemy rows at millions of rows.
+                res = conn.exec_driver_sql(f'SELECT {select} FROM "{present[table]}"')
+                out[table] = pd.DataFrame.from_records(res.cursor.fetchall(), columns=list(cols))
         return out
     finally:
         engine.dispose()
@@ -114,8 +115,10 @@ def _to_date(s: pd.Series, table: str, column: str, nullable: bool) -> pd.Series
     if pd.api.types.is_datetime64_any_dtype(s):
         parsed = s.astype("datetime64[s]")
     else:
-        text = s.map(lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
-        text = _to_text(text).str.slice(0, 10)
+        first = s.dropna().iloc[:1]
+        if len(first) and isinstance(first.iloc[0], (dt.date, dt.datetime)):  # a warehouse's date type
+            s = s.map(lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+        text = _to_text(s).str.slice(0, 10)
         bad = text.notna() & ~text.fillna("").str.match(_ISO)
         if bad.any():
             raise _fail(table, column, f"{int(bad.sum())} value(s) are not ISO dates YYYY-MM-DD",
@@ -163,7 +166,8 @@ def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.
         out[table] = df.reset_index(drop=True)
 
     nom = out["crime_nominals"]
-    nom["role"] = nom["role"].str.upper().str.replace(r"\s+", " ", regex=True)
+    roles = pd.Series(nom["role"].dropna().unique())  # normalise each distinct spelling once
+    nom["role"] = nom["role"].map(dict(zip(roles, roles.str.upper().str.replace(r"\s+", " ", regex=True))))
     unknown = nom["role"].notna() & ~nom["role"].isin(list(ROLES))
     if unknown.any() or nom["role"].isna().any():
         example = nom.loc[unknown, "role"].iloc[0] if unknown.any() else None

@@ -82,7 +82,7 @@ def age_years(dob: pd.Series, on: pd.Series) -> pd.Series:
 
 
 def reconcile_people(nominals: pd.DataFrame, crimes: pd.DataFrame) -> pd.DataFrame:
-    """One sex and ethnicity per person across all their records.
+    """One sex and ethnicity per person across all their records (on any crime).
 
     Rule (assumptions log A3): the most frequent known value; ties go to the
     most recently recorded crime. Unknown sex ('U' or missing) and 'IC9'
@@ -172,7 +172,8 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
     rows = row_l.apply("duplicate (crime, offender, victim)", rows,
                        rows.duplicated(["crime_id", "offender_id", "victim_id"]), "crime-offender-victim rows")
 
-    people = reconcile_people(nominals, crimes)
+    ids = set(rows["offender_id"]) | set(rows["victim_id"])
+    people = reconcile_people(nominals[nominals["person_id"].isin(ids)], crimes)
     full = _attach_people(rows, people).merge(flags[["crime_id", "matched_rules"]], on="crime_id", how="left")
     full = full[FULL_COLUMNS].sort_values(["crime_id", "offender_id", "victim_id"]).reset_index(drop=True)
 
@@ -219,10 +220,8 @@ def data_quality(full: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
 def review_sample(crimes: pd.DataFrame, flags: pd.DataFrame, if_codes: pd.DataFrame, per_rule: int,
                   seed: int) -> pd.DataFrame:
     """A seeded sample per rule, ids and text only, for hand-checking each rule's precision."""
-    codes = (if_codes.sort_values(["crime_id", "if_code"]).groupby("crime_id")["if_code"]
-             .agg(lambda s: ";".join(s)).rename("if_codes"))
-    base = crimes[["crime_id", "offence_title", "mo_text"]].merge(flags, on="crime_id").merge(
-        codes, on="crime_id", how="left").sort_values("crime_id", kind="mergesort")
+    base = crimes[["crime_id", "offence_title", "mo_text"]].merge(flags, on="crime_id").sort_values(
+        "crime_id", kind="mergesort")
     rng = np.random.default_rng(seed)
     parts = []
     for rule in RULES:
@@ -230,8 +229,12 @@ def review_sample(crimes: pd.DataFrame, flags: pd.DataFrame, if_codes: pd.DataFr
         take = min(per_rule, len(pool))
         idx = np.sort(rng.choice(len(pool), size=take, replace=False)) if take else np.array([], int)
         parts.append(pool.iloc[idx].assign(sampled_for=rule))
+    out = pd.concat(parts, ignore_index=True)
+    codes = (if_codes[if_codes["crime_id"].isin(set(out["crime_id"]))].sort_values(["crime_id", "if_code"])
+             .groupby("crime_id")["if_code"].agg(";".join).rename("if_codes"))
+    out = out.merge(codes, on="crime_id", how="left")
     cols = ["sampled_for", "crime_id", "matched_rules", "offence_title", "if_codes", "mo_text"]
-    out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    out = out[cols]
     out["reviewer_verdict"] = ""  # filled in by hand: CSA / not CSA / unclear
     return out
 
