@@ -120,6 +120,7 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
                     str(nb), str(tmp / "notebooks" / nb.name),
                     parameters={k: values[k] for k in declared},
                     kernel_name="python3", cwd=str(ROOT), progress_bar=False, log_output=False,
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-transport banner
                 )
             except pm.PapermillExecutionError as exc:
                 raise RunError(

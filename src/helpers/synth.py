@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from .config import SYNTH_DIR
 
@@ -942,3 +943,51 @@ CREATE INDEX ix_soc_edges_a ON soc_network_edges (person_a);
 CREATE INDEX ix_soc_edges_b ON soc_network_edges (person_b);
 CREATE INDEX ix_soc_nominals_person ON soc_nominals (person_id);
 """
+
+
+# ---- ground-truth check: how well does the method find what was planted? -----------------
+
+def truth_file(db_url: str) -> Path | None:
+    """The planted-group file beside a synthetic database, or None (a force's real data)."""
+    from .config import sqlite_path
+
+    path = sqlite_path(db_url)
+    truth = path.with_suffix(".truth.csv") if path is not None else None
+    return truth if truth is not None and truth.exists() else None
+
+
+def recovery(truth: pd.DataFrame, final_table: pd.DataFrame, nodes: pd.DataFrame, groups: pd.DataFrame,
+             high_bands: tuple[str, ...] = ("high",)) -> tuple[dict, pd.DataFrame]:
+    """Share of planted offenders found, and each planted group's best-matching network group.
+
+    Precision of the match = planted offenders in that network group / the group's
+    offenders; recall = planted offenders in it / the planted group's offenders.
+    Only offenders count: victims are not network members.
+    """
+    off = truth[truth["role"] == "offender"]
+    in_final = set(final_table["offender_a"]) | set(final_table["offender_b"])
+    node_group = nodes.set_index("person_id")["group_id"]
+    group_offenders = nodes[nodes["is_cse_offender"]].groupby("group_id").size()
+    rows = []
+    for gid, members in off.groupby("planted_group_id"):
+        found = node_group.reindex(members["person_id"]).dropna()
+        if found.empty:
+            rows.append({"planted_group": gid, "planted_offenders": len(members), "best_group_offenders": 0,
+                         "precision": 0.0, "recall": 0.0})
+            continue
+        best, hits = found.value_counts().sort_index().idxmax(), int(found.value_counts().max())
+        rows.append({"planted_group": gid, "planted_offenders": len(members),
+                     "best_group_offenders": int(group_offenders.get(best, hits)),
+                     "precision": hits / int(group_offenders.get(best, hits)), "recall": hits / len(members)})
+    per_group = pd.DataFrame(rows)
+    band = node_group.map(groups.set_index("group_id")["priority_band"])
+    in_high = off["person_id"].map(band).isin(high_bands)
+    summary = {
+        "planted_groups": int(off["planted_group_id"].nunique()),
+        "planted_offenders": int(off["person_id"].nunique()),
+        "share_in_final_table": float(off["person_id"].isin(in_final).mean()) if len(off) else 0.0,
+        "median_precision": float(per_group["precision"].median()) if len(per_group) else 0.0,
+        "median_recall": float(per_group["recall"].median()) if len(per_group) else 0.0,
+        "share_in_high_priority_groups": float(in_high.mean()) if len(off) else 0.0,
+    }
+    return summary, per_group

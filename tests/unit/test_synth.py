@@ -226,3 +226,34 @@ def test_bad_arguments_fail_clearly(tmp_path):
         synth.generate(profile="nope", out=tmp_path / "x.sqlite")
     with pytest.raises(ValueError, match="scale"):
         synth.generate(profile="small", out=tmp_path / "x.sqlite", scale=0)
+
+
+class TestRecovery:
+    """The ground-truth check on a hand-built network whose answer is worked out below."""
+
+    def test_precision_recall_and_shares(self):
+        import pandas as pd
+        from helpers.synth import recovery
+
+        # Planted G1 = {A, B, C}, G2 = {D, E}; victim V is not an offender and is ignored.
+        truth = pd.DataFrame({"planted_group_id": ["G1", "G1", "G1", "G1", "G2", "G2"],
+                              "person_id": ["A", "B", "C", "V", "D", "E"],
+                              "role": ["offender"] * 3 + ["victim"] + ["offender"] * 2})
+        # The method found A-B and D-X in the final table; C was never linked.
+        final = pd.DataFrame({"offender_a": ["A", "D"], "offender_b": ["B", "X"]})
+        # Network group N1 = {A, B, Z} (3 offenders), N2 = {D, E, X, Y} (4 offenders); C and others absent.
+        nodes = pd.DataFrame({"person_id": ["A", "B", "Z", "D", "E", "X", "Y"],
+                              "group_id": ["N1", "N1", "N1", "N2", "N2", "N2", "N2"],
+                              "is_cse_offender": [True] * 7})
+        groups = pd.DataFrame({"group_id": ["N1", "N2"], "priority_band": ["high", "low"]})
+        summary, per = recovery(truth, final, nodes, groups)
+        per = per.set_index("planted_group")
+        # G1: best N1 with 2 of its 3 offenders -> precision 2/3, recall 2/3 (C missing)
+        assert per.loc["G1", "precision"] == pytest.approx(2 / 3)
+        assert per.loc["G1", "recall"] == pytest.approx(2 / 3)
+        # G2: best N2 with 2 of 4 offenders -> precision 1/2, recall 2/2
+        assert per.loc["G2", "precision"] == pytest.approx(0.5) and per.loc["G2", "recall"] == 1.0
+        # A, B, D in the final table out of 5 planted offenders
+        assert summary["share_in_final_table"] == pytest.approx(3 / 5)
+        # A and B are in the high-priority group N1: 2 of 5
+        assert summary["share_in_high_priority_groups"] == pytest.approx(2 / 5)
