@@ -1,0 +1,403 @@
+"""Harm-weighted network dismantling: who to disrupt first to break a network apart.
+
+Goal (force report 10.5): remove as few people as possible so that the
+largest remaining connected group holds at most 1% of the network's harm.
+Method: CoreHD (Zdeborová, Zhang & Zhou 2016, "Fast and simple decycling and
+dismantling of networks", Sci. Rep. 6:37954), weighted by harm, then tree
+breaking by harm-weighted centroids, then greedy reinsertion with union-find
+(Braunstein et al. 2016 PNAS 113:12368) that puts back every removed person
+whose return keeps all groups under the cap. Everything is heap-driven on
+plain adjacency lists, O((N + M) log N): ~30,000 people take about a second.
+
+Baselines for the comparison table: adaptive degree, adaptive betweenness
+(under a deterministic work budget: it is cubic) and a seeded random order.
+Node weights are harm (objective 'harm') or 1 (objective 'people').
+"""
+from __future__ import annotations
+
+import heapq
+import time
+from collections import deque
+from typing import Sequence
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+Adj = Sequence[Sequence[int]]
+
+
+class _UnionFind:
+    """Components with a weight per root, for reinsertion and robustness curves."""
+
+    def __init__(self, w: Sequence[float]):
+        self.parent = list(range(len(w)))
+        self.weight = [float(x) for x in w]
+
+    def find(self, v: int) -> int:
+        p = self.parent
+        root = v
+        while p[root] != root:
+            root = p[root]
+        while p[v] != root:
+            p[v], v = root, p[v]
+        return root
+
+    def union(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if ra > rb:  # deterministic root choice
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.weight[ra] += self.weight[rb]
+        return ra
+
+
+def _components(adj: Adj, alive: Sequence[bool]) -> list[list[int]]:
+    """Connected components of the alive nodes (BFS), each a node list."""
+    seen = [not a for a in alive]
+    out = []
+    for s in range(len(adj)):
+        if seen[s]:
+            continue
+        seen[s] = True
+        comp, q = [s], deque([s])
+        while q:
+            v = q.popleft()
+            for u in adj[v]:
+                if not seen[u]:
+                    seen[u] = True
+                    comp.append(u)
+                    q.append(u)
+        out.append(comp)
+    return out
+
+
+# ------------------------------------------------------------------ CoreHD
+def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float]) -> list[int]:
+    """Removal sequence that leaves every component with weight <= cap (cap per node).
+
+    Phase 1 decycles: repeatedly remove the 2-core node with the largest
+    2-core degree (among equals the more harmful goes first). Components
+    already under the cap are never touched. Phase 2 breaks the remaining trees: in the
+    heaviest tree over its cap, remove the harm-weighted centroid (the node
+    whose removal leaves the lightest largest piece).
+    """
+    n = len(adj)
+    alive = [True] * n
+    cand = [False] * n
+    for comp in _components(adj, alive):
+        if sum(w[v] for v in comp) > cap[comp[0]]:
+            for v in comp:
+                cand[v] = True
+    pos = [x for x in w if x > 0]
+    wbar = sum(pos) / len(pos) if pos else 1.0
+    in_core = cand[:]
+    deg = [sum(1 for u in adj[v] if cand[u]) if cand[v] else 0 for v in range(n)]
+
+    def score(v: int) -> float:
+        # 2-core degree first; harm only breaks ties. (Multiplying degree by
+        # harm was tried and removed ~3% more people on the synthetic force.)
+        return deg[v] + 1e-6 * w[v] / (wbar * (1.0 + w[v] / wbar))
+
+    def peel(stack: list[int]) -> None:
+        while stack:
+            v = stack.pop()
+            if not in_core[v]:
+                continue
+            in_core[v] = False
+            for u in adj[v]:
+                if in_core[u]:
+                    deg[u] -= 1
+                    if deg[u] < 2:
+                        stack.append(u)
+
+    peel([v for v in range(n) if in_core[v] and deg[v] < 2])
+    heap = [(-score(v), v) for v in range(n) if in_core[v]]
+    heapq.heapify(heap)
+    removed: list[int] = []
+    while heap:
+        s, v = heapq.heappop(heap)
+        if not in_core[v] or -s != score(v):
+            continue  # stale entry: degree changed since it was pushed
+        in_core[v] = False
+        alive[v] = False
+        removed.append(v)
+        stack = []
+        for u in adj[v]:
+            if in_core[u]:
+                deg[u] -= 1
+                if deg[u] < 2:
+                    stack.append(u)
+                else:
+                    heapq.heappush(heap, (-score(u), u))
+        peel(stack)
+
+    # Phase 2: the graph left is a forest wherever a component is over its cap.
+    trees = []
+    for comp in _components(adj, alive):
+        cw = sum(w[v] for v in comp)
+        if cw > cap[comp[0]]:
+            heapq.heappush(trees, (-cw, min(comp), comp))
+    while trees:
+        _, _, comp = heapq.heappop(trees)
+        c = _centroid(adj, w, alive, comp)
+        alive[c] = False
+        removed.append(c)
+        for u in adj[c]:
+            if alive[u]:
+                piece = _reach(adj, alive, u)
+                pw = sum(w[x] for x in piece)
+                if pw > cap[u]:
+                    heapq.heappush(trees, (-pw, min(piece), piece))
+    return removed
+
+
+def _reach(adj: Adj, alive: Sequence[bool], s: int) -> list[int]:
+    seen, q, out = {s}, deque([s]), [s]
+    while q:
+        v = q.popleft()
+        for u in adj[v]:
+            if alive[u] and u not in seen:
+                seen.add(u)
+                out.append(u)
+                q.append(u)
+    return out
+
+
+def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[int]) -> int:
+    """Harm-weighted centroid of a tree: minimise the heaviest piece left (ties: heavier node, lower id)."""
+    root = min(comp)
+    parent = {root: -1}
+    order = [root]
+    for v in order:  # BFS; list grows while iterating
+        for u in adj[v]:
+            if alive[u] and u not in parent:
+                parent[u] = v
+                order.append(u)
+    sub = {v: float(w[v]) for v in order}
+    heaviest_child = {v: 0.0 for v in order}
+    for v in reversed(order[1:]):
+        p = parent[v]
+        sub[p] += sub[v]
+        heaviest_child[p] = max(heaviest_child[p], sub[v])
+    total = sub[root]
+    best = min(order, key=lambda v: (max(heaviest_child[v], total - sub[v]), -w[v], v))
+    return best
+
+
+# ------------------------------------------------------------- reinsertion
+def reinsert(adj: Adj, w: Sequence[float], cap: Sequence[float], removed: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Put back removed people, cheapest first, while every component stays <= its cap.
+
+    Cost of putting v back = its weight + the weights of the distinct
+    components it would join. Costs only grow as components merge, so a
+    lazy heap is exact, and a person whose cost exceeds the cap stays out
+    for good. Returns (still removed, in the original order; reinserted).
+    """
+    n = len(adj)
+    out = set(removed)
+    alive = [v not in out for v in range(n)]
+    uf = _UnionFind(w)
+    for v in range(n):
+        if alive[v]:
+            for u in adj[v]:
+                if u > v and alive[u]:
+                    uf.union(u, v)
+
+    def cost(v: int) -> float:
+        roots = sorted({uf.find(u) for u in adj[v] if alive[u]})
+        return float(w[v]) + sum(uf.weight[r] for r in roots)
+
+    rank = {v: i for i, v in enumerate(removed)}
+    heap = [(cost(v), rank[v], v) for v in removed]
+    heapq.heapify(heap)
+    back: list[int] = []
+    while heap:
+        c, r, v = heapq.heappop(heap)
+        now = cost(v)
+        if now > cap[v] + 1e-12 * max(1.0, abs(cap[v])):
+            continue  # can never come back: its cost only grows
+        if now > c + 1e-12 * max(1.0, abs(c)):
+            heapq.heappush(heap, (now, r, v))  # stale: a neighbour's component grew
+            continue
+        alive[v] = True
+        back.append(v)
+        for u in adj[v]:
+            if alive[u]:
+                uf.union(u, v)
+    gone = set(back)
+    return [v for v in removed if v not in gone], back
+
+
+def complete_order(first: Sequence[int], w: Sequence[float]) -> list[int]:
+    """A full removal order: the dismantling set, then everyone else by weight (desc)."""
+    s = set(first)
+    rest = sorted((v for v in range(len(w)) if v not in s), key=lambda v: (-w[v], v))
+    return list(first) + rest
+
+
+def lcc_curve(adj: Adj, w: Sequence[float], order: Sequence[int]) -> np.ndarray:
+    """lcc[q] = weight of the heaviest component after removing order[:q] (reverse union-find)."""
+    n = len(order)
+    uf = _UnionFind(w)
+    present = [False] * len(adj)
+    lcc = np.zeros(n + 1)
+    best = 0.0
+    for q in range(n - 1, -1, -1):
+        v = order[q]
+        present[v] = True
+        for u in adj[v]:
+            if present[u]:
+                uf.union(u, v)
+        best = max(best, uf.weight[uf.find(v)])
+        lcc[q] = best
+    return lcc
+
+
+def first_below(lcc: np.ndarray, threshold: float) -> int:
+    """People removed before the heaviest component is at most `threshold`."""
+    return int(np.argmax(lcc <= threshold + 1e-12 * max(1.0, threshold)))
+
+
+# ----------------------------------------------------------------- baselines
+def degree_order(adj: Adj, w: Sequence[float]) -> list[int]:
+    """Adaptive degree: always remove the person with most remaining links (lazy heap)."""
+    n = len(adj)
+    deg = [len(a) for a in adj]
+    alive = [True] * n
+    heap = [(-deg[v], -w[v], v) for v in range(n)]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        d, _, v = heapq.heappop(heap)
+        if not alive[v] or -d != deg[v]:
+            continue
+        alive[v] = False
+        order.append(v)
+        for u in adj[v]:
+            if alive[u]:
+                deg[u] -= 1
+                heapq.heappush(heap, (-deg[u], -w[u], u))
+    return order
+
+
+def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float) -> list[int] | None:
+    """Adaptive betweenness on the heaviest component until it is <= cap.
+
+    Returns None when the estimated work (sum of n*(n+m) of the components
+    scored) would pass `max_work`: a deterministic budget, so reruns agree.
+    """
+    wt = np.asarray(w, float)
+    alive = np.ones(g.vcount(), bool)
+    removed: list[int] = []
+    work = 0.0
+    while True:
+        ids = np.flatnonzero(alive)
+        if len(ids) == 0:
+            return removed
+        sub = g.induced_subgraph(ids.tolist())
+        memb = np.asarray(sub.connected_components().membership, int)
+        cw = np.bincount(memb, weights=wt[ids])
+        top = int(np.argmax(cw))
+        if cw[top] <= cap + 1e-12 * max(1.0, cap):
+            return removed
+        local = np.flatnonzero(memb == top)
+        comp = sub.induced_subgraph(local.tolist())
+        work += comp.vcount() * (comp.vcount() + comp.ecount())
+        if work > max_work:
+            return None
+        bc = np.round(np.asarray(comp.betweenness(directed=False), float), 9)
+        glob = ids[local]
+        best = min(range(len(glob)), key=lambda i: (-bc[i], -wt[glob[i]], glob[i]))
+        alive[glob[best]] = False
+        removed.append(int(glob[best]))
+
+
+def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8, share: float = 0.01,
+            objectives: Sequence[str] = ("harm", "people"),
+            methods: Sequence[str] = ("corehd", "degree", "betweenness", "random"),
+            timed: bool = False) -> pd.DataFrame:
+    """Every method x objective x reinsertion on the same network (the comparison table).
+
+    Each method removes people until the heaviest component is <= share of
+    the total (harm, or people); reinsertion then puts back whoever it can.
+    R is the robustness (Schneider et al. 2011): the mean, over q = 1..N
+    people removed (the set, then everyone else by weight), of the heaviest
+    component's share; lower is better. Seconds only when timed=True, so
+    the exported table stays byte-identical across runs.
+    """
+    adj = g.get_adjlist()
+    n = len(adj)
+    harm = [float(x) for x in harm]
+    ones = [1.0] * n
+    H, rows = sum(harm), []
+    for objective in objectives:
+        wt = harm if objective == "harm" else ones
+        W = sum(wt)
+        cap = share * W
+        caps = [cap] * n
+        for method in methods:
+            t0 = time.perf_counter()
+            if method == "corehd":
+                base = corehd(adj, wt, caps)
+            elif method == "betweenness":
+                base = betweenness_set(g, wt, cap, max_work)
+            else:
+                full = degree_order(adj, wt) if method == "degree" else \
+                    np.random.default_rng(seed).permutation(n).tolist()
+                base = full[:first_below(lcc_curve(adj, wt, full), cap)]
+            t_method = time.perf_counter() - t0
+            for reinsertion in (False, True):
+                row = dict(objective=objective, method=method, reinsertion=reinsertion)
+                if base is None:
+                    rows.append(row | dict(finished=False))
+                    continue
+                t1 = time.perf_counter()
+                dset = reinsert(adj, wt, caps, base)[0] if reinsertion else list(base)
+                secs = t_method + time.perf_counter() - t1
+                order = complete_order(dset, wt)
+                ch, cp = lcc_curve(adj, harm, order), lcc_curve(adj, ones, order)
+                row |= dict(
+                    finished=True, n_removed=len(dset),
+                    R_harm=float(ch[1:].sum() / (n * H)) if H > 0 else float("nan"),
+                    R_people=float(cp[1:].sum() / (n * n)),
+                    removed_to_1pct_people=first_below(cp, share * n),
+                    removed_to_1pct_harm=first_below(ch, share * H),
+                    harm_share_removed=float(sum(harm[v] for v in dset) / H) if H > 0 else float("nan"),
+                )
+                if timed:
+                    row["seconds"] = secs
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def dismantle(g: ig.Graph, harm: Sequence[float], cap: Sequence[float]) -> list[int]:
+    """The project's order: harm-weighted CoreHD + reinsertion; vertex ids, first = most effective."""
+    adj = g.get_adjlist()
+    w = [float(x) for x in harm]
+    caps = [float(c) for c in cap]
+    return reinsert(adj, w, caps, corehd(adj, w, caps))[0]
+
+
+def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01) -> tuple[list[int], str]:
+    """The whole-network order: the smaller of two reinserted sets (ties: lower R).
+
+    Harm-weighted CoreHD + reinsertion is the published method; adaptive
+    degree + reinsertion wins on networks whose links come from a few large
+    intelligence logs (hubs). Running both costs about two seconds on
+    140,000 people and removes the guesswork; the method used is reported.
+    """
+    adj = g.get_adjlist()
+    w = [float(x) for x in harm]
+    cap = share * sum(w)
+    caps = [cap] * len(w)
+    full = degree_order(adj, w)
+    cands = {"harm-weighted CoreHD + reinsertion": reinsert(adj, w, caps, corehd(adj, w, caps))[0],
+             "adaptive degree + reinsertion": reinsert(adj, w, caps, full[:first_below(lcc_curve(adj, w, full), cap)])[0]}
+    def key(item):
+        name, d = item
+        return (len(d), float(lcc_curve(adj, w, complete_order(d, w))[1:].sum()), name)
+    name, best = min(cands.items(), key=key)
+    return best, name

@@ -1,0 +1,132 @@
+"""Dismantling on a graph small enough to work out by hand.
+
+    A - B          two triangles joined by the bridge C - D,
+     \\ /           a pendant G on F, a separate pair H - I,
+      C            and an isolated person J.
+      |
+      D
+     / \\
+    E - F - G      H - I      J
+
+Vertex ids: A0 B1 C2 D3 E4 F5 G6 H7 I8 J9.
+"""
+from __future__ import annotations
+
+import igraph as ig
+import numpy as np
+import pytest
+
+from helpers import dismantle as dm
+
+EDGES = [(0, 1), (1, 2), (0, 2), (2, 3), (3, 4), (4, 5), (3, 5), (5, 6), (7, 8)]
+
+
+@pytest.fixture
+def g() -> ig.Graph:
+    return ig.Graph(n=10, edges=EDGES)
+
+
+def test_corehd_unit_weights_by_hand(g):
+    # Cap 2 people. {H,I} (2) and {J} (1) are already under the cap: untouched.
+    # 2-core of the big component: peel G (degree 1); core = A B C D E F with
+    # core degrees 2 2 3 3 2 2. Scores 2 x degree: C and D tie at 6 -> lower id C.
+    # Removing C peels A and B; D E F is a triangle, all degree 2 -> D (lowest id).
+    # Removing D peels E and F: the core is empty. Phase 2: the tree E-F-G (3 > 2)
+    # has centroid F (pieces 1 and 1). Removed: C, D, F.
+    adj = g.get_adjlist()
+    w = [1.0] * 10
+    assert dm.corehd(adj, w, [2.0] * 10) == [2, 3, 5]
+
+
+def test_reinsertion_by_hand(g):
+    # After removing C, D, F: components {A,B}=2, {E}=1, {G}=1, {H,I}=2, {J}=1.
+    # Cost of putting back C = 1 + {A,B} 2 = 3; D = 1 + {E} 1 = 2; F = 1 + E + G = 3.
+    # D (2 <= cap 2) goes back, making {D,E} = 2. Then C costs 1 + 2 + 2 = 5 and
+    # F costs 1 + 2 + 1 = 4: both over the cap, so they stay out.
+    adj = g.get_adjlist()
+    w = [1.0] * 10
+    still, back = dm.reinsert(adj, w, [2.0] * 10, [2, 3, 5])
+    assert still == [2, 5] and back == [3]
+    lcc = dm.lcc_curve(adj, w, dm.complete_order(still, w))
+    assert lcc[2] == 2  # after removing C and F the largest component holds 2 people
+
+
+def test_harm_weighted_centroid_removes_the_heavy_person(g):
+    # Harm: G = 10, J = 0, everyone else 1 (total 18); cap 2.
+    # Phase 1 is as with unit weights (core degree; harm only breaks ties):
+    # C and D have degree 3, equal harm -> C; then D, E, F tie -> D.
+    # Tree E-F-G weighs 12: removing E leaves 11, F leaves max(1, 10) = 10, G leaves 2 -> G.
+    # (With unit weights the centroid was F.) Reinsertion: C costs 3, D 3, G 12 > 2.
+    adj = g.get_adjlist()
+    w = [1, 1, 1, 1, 1, 1, 10, 1, 1, 0]
+    assert dm.corehd(adj, w, [2.0] * 10) == [2, 3, 6]
+    assert dm.dismantle(g, w, [2.0] * 10) == [2, 3, 6]
+
+
+def test_per_node_caps_leave_light_components_alone(g):
+    # A cap of 100 on the big component, 0 on H and I, 1 on J: only H and I must
+    # go (each weighs 1 > 0); the big component (7) and J (1) are within their caps.
+    cap = [100.0] * 7 + [0.0, 0.0, 1.0]
+    order = dm.dismantle(g, [1.0] * 10, cap)
+    assert sorted(order) == [7, 8]
+
+
+def test_lcc_curve_and_robustness_on_a_path():
+    # Path 0-1-2, order [1, 0, 2]: heaviest component 3, 1, 1, 0 -> R = (1+1+0)/(3*3).
+    adj = [[1], [0, 2], [1]]
+    lcc = dm.lcc_curve(adj, [1.0, 1.0, 1.0], [1, 0, 2])
+    assert lcc.tolist() == [3, 1, 1, 0]
+    assert lcc[1:].sum() / 9 == pytest.approx(2 / 9)
+    assert dm.first_below(lcc, 1.0) == 1
+
+
+def test_degree_order_is_adaptive(g):
+    # Degrees: C, D, F have 3. Ties: higher weight, then lower id -> C first.
+    # Then D has 2 (E, F), F has 3 (D, E, G) -> F. Then D 1, E 1, A 1, B 1, G 0 ...
+    order = dm.degree_order(g.get_adjlist(), [1.0] * 10)
+    assert order[:2] == [2, 5]
+    assert sorted(order) == list(range(10))
+
+
+def test_betweenness_baseline_and_budget(g):
+    w = [1.0] * 10
+    # Betweenness in the big component: D 9, C 8, F 5 -> D first. Then A-B-C (3) comes
+    # first among the heaviest: a triangle, all 0 -> lowest id A. Then E-F-G: F (1) -> [D, A, F].
+    got = dm.betweenness_set(g, w, 2.0, max_work=1e9)
+    assert got == [3, 0, 5]
+    assert dm.betweenness_set(g, w, 2.0, max_work=10) is None  # over the budget: reported, not run
+
+
+def test_compare_table_shape_and_determinism(g):
+    w = [1, 1, 1, 1, 1, 1, 10, 1, 1, 0]
+    a = dm.compare(g, w, seed=7)
+    b = dm.compare(g, w, seed=7)
+    assert a.equals(b)
+    assert len(a) == 16 and set(a["method"]) == {"corehd", "degree", "betweenness", "random"}
+    ok = a.loc[a["finished"]]
+    assert (ok["removed_to_1pct_harm"] <= 10).all()
+    assert ((ok["R_harm"] >= 0) & (ok["R_harm"] <= 1)).all()
+
+
+def test_corehd_scales_to_thirty_thousand_people():
+    # A sparse random graph: the whole order well under the 10 s target.
+    import time
+    rng = np.random.default_rng(1)
+    n = 30_000
+    big = ig.Graph.Erdos_Renyi(n=n, m=60_000)
+    w = rng.exponential(1000, n).tolist()
+    t = time.perf_counter()
+    order = dm.dismantle(big, w, [0.01 * sum(w)] * n)
+    assert time.perf_counter() - t < 10
+    lcc = dm.lcc_curve(big.get_adjlist(), w, dm.complete_order(order, w))
+    assert lcc[len(order)] <= 0.01 * sum(w) + 1e-6
+
+
+def test_dismantle_network_keeps_the_smaller_set(g):
+    # Unit weights, cap 10% of 10 people = 1 person per component.
+    order, method = dm.dismantle_network(g, [1.0] * 10, share=0.1)
+    lcc = dm.lcc_curve(g.get_adjlist(), [1.0] * 10, dm.complete_order(order, [1.0] * 10))
+    assert lcc[len(order)] <= 1
+    assert method.endswith("+ reinsertion")
+    # A, B, C, D, E, F, G need 4 removals to isolate everyone (e.g. C, D, F + A or B)... plus H or I.
+    assert len(order) == 5
