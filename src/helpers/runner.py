@@ -211,4 +211,5 @@ def refresh_notebooks(say: Callable[[str], None] = print) -> None:
     """
     for nb in notebooks():
         say(f"refreshing {nb.name} ...")
-        pm.execute_notebook(str(nb), str(nb), kernel_name="python3", cwd=str(ROOT), progress_bar=False)
+        pm.execute_notebook(str(nb), str(nb), kernel_name="python3", cwd=str(ROOT), progress_bar=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
