@@ -72,6 +72,27 @@ class Extract:
     inputs: dict[str, dict]
 
 
+def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
+    """Rows from a raw DB-API cursor in chunks, each turned into compact columns at once.
+
+    The raw cursor is about twice as fast as SQLAlchemy rows, and converting
+    chunk by chunk keeps millions of Python strings from living at the same time
+    (peak memory at ten times force scale). Text columns become Arrow-backed
+    strings; anything else (numbers, a warehouse's date type) is kept as is so
+    validation can name the bad value.
+    """
+    parts = []
+    while rows := cursor.fetchmany(chunk):
+        df = pd.DataFrame.from_records(rows, columns=columns)
+        for c in columns:
+            if pd.api.types.infer_dtype(df[c], skipna=True) in ("string", "empty"):
+                df[c] = df[c].astype("string")
+        parts.append(df)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def read_source(db_url: str) -> dict[str, pd.DataFrame]:
     """Read every contract table (contract columns only) as text."""
     url = resolve_db_url(db_url)
@@ -97,9 +118,8 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
                             f"Columns found: {', '.join(sorted(real))}. Rename or add the column.")
             select = ", ".join(f'"{real[c]}" AS {c}' for c in cols)
             with engine.connect() as conn:
-                # The raw DB-API cursor is ~2x faster than SQLAlchemy rows at millions of rows.
                 res = conn.exec_driver_sql(f'SELECT {select} FROM "{present[table]}"')
-                out[table] = pd.DataFrame.from_records(res.cursor.fetchall(), columns=list(cols))
+                out[table] = _fetch(res.cursor, list(cols))
         return out
     finally:
         engine.dispose()
