@@ -268,6 +268,13 @@ def run_stage(db_url: str, out_dir: str) -> Extract:
     return ext
 
 
+def most_missing(profile: pd.DataFrame, n: int = 6) -> pd.DataFrame:
+    """The columns with the largest share of missing values (the full profile is in the appendix)."""
+    p = profile[profile["missing"] > 0].sort_values(["missing_pct", "table", "column"], ascending=[False, True, True])
+    return pd.DataFrame({"source column": p["table"] + "." + p["column"], "missing values": p["missing"],
+                         "missing %": p["missing_pct"].round(1)}).head(n).reset_index(drop=True)
+
+
 def table_summary(ext: Extract) -> pd.DataFrame:
     """Rows read and kept per source table, for the report (no identifiers)."""
     return pd.DataFrame([

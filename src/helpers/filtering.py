@@ -213,6 +213,10 @@ def data_quality(full: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
         ("full-table victims whose ethnicity differs between records", int(victims["ethnicity_conflict"].sum())),
         ("full-table offenders whose ethnicity differs between records", int(offenders["ethnicity_conflict"].sum())),
         ("full-table offenders of unknown ethnicity", int(offenders["ethnicity"].str.startswith("IC9").sum())),
+        ("full-table rows whose offender age is unknown (no dob on the crime; kept)",
+         int(full["offender_age"].isna().sum())),
+        ("full-table rows whose offender is over 90 at the crime (implausible dob; kept, check at source)",
+         int((full["offender_age"] > 90).sum())),
     ]
     return pd.DataFrame(items, columns=["item", "count"])
 
@@ -273,7 +277,21 @@ def headline(sel: Selection, summary_start: str, summary_end: str) -> dict[str, 
     }
 
 
-def rule_counts(flags: pd.DataFrame) -> pd.DataFrame:
-    """How many selected crimes each rule, and each combination of rules, found."""
-    combos = flags["matched_rules"].value_counts().rename_axis("rules matched").reset_index(name="crimes")
-    return combos.sort_values(["crimes", "rules matched"], ascending=[False, True]).reset_index(drop=True)
+RULE_LABELS = {"title": "title", "if_code": "crime flag", "mo": "MO"}
+
+
+def rule_counts(flags: pd.DataFrame, full_table: pd.DataFrame) -> pd.DataFrame:
+    """Selected crimes per rule combination, and how many of them reach the full table.
+
+    The second column is the rule's yield: MO-only selections, for instance,
+    mostly fall out at the age rules (adult victims), which is what the review
+    sample lets an analyst check.
+    """
+    in_full = flags["crime_id"].isin(set(full_table["crime_id"]))
+    out = (flags.assign(in_full=in_full).groupby("matched_rules")
+           .agg(selected=("crime_id", "size"), in_full=("in_full", "sum")).reset_index())
+    out["rules matched"] = out["matched_rules"].map(
+        lambda r: " + ".join(RULE_LABELS[x] for x in r.split("|")))
+    out = out.sort_values(["selected", "rules matched"], ascending=[False, True])
+    return out.rename(columns={"selected": "crimes selected", "in_full": "crimes in the full table"})[
+        ["rules matched", "crimes selected", "crimes in the full table"]].reset_index(drop=True)

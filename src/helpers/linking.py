@@ -257,7 +257,10 @@ def source_summary(links: Links) -> pd.DataFrame:
     rows = []
     for src in ("crime", "intel", "pins", "soc"):
         sub = e[e["source"] == src]
-        rows.append({"source": src, "person pairs": len(sub), "links": int(sub["n_links"].sum()),
-                     "people": int(pd.concat([sub["person_a"], sub["person_b"]]).nunique()),
-                     "total weight": round(float(sub["weight"].sum()), 1)})
+        rows.append({"source": SOURCE_LABELS[src], "person pairs": len(sub), "links": int(sub["n_links"].sum()),
+                     "people": int(pd.concat([sub["person_a"], sub["person_b"]]).nunique())})
     return pd.DataFrame(rows)
+
+
+SOURCE_LABELS = {"crime": "shared victim (crime)", "intel": "intelligence log", "pins": "prison cell (PINS)",
+                 "soc": "SOC network"}

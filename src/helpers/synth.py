@@ -274,7 +274,9 @@ class _Crimes:
 def _clip_date(rng, d: np.ndarray) -> np.ndarray:
     late = d > AS_OF_D
     d = d.copy()
-    d[late] = AS_OF_D - rng.integers(0, 60, late.sum())
+    # spread over the two years before as_of: piling them into the last weeks made
+    # early 2021 look 40% busier than 2020
+    d[late] = AS_OF_D - rng.integers(0, 730, late.sum())
     return d
 
 
@@ -510,7 +512,9 @@ def generate(profile: str = "wmp", seed: int = 1, out: str | Path = SYNTH_DIR / 
     va = np.clip(va, 0, 60)
     peer = rng.random(len(ou)) < np.where(va >= 12, 0.42, 0.072)
     gap = rng.choice(PEER_GAP, size=len(ou), p=PEER_GAP_P)
-    adult_age = np.clip(rng.normal(35, 10, len(ou)), 18, 85).astype(np.int64)
+    adult_age = rng.normal(35, 10, len(ou))
+    # reflect below 19 rather than clip: clipping piles mass at 18 and makes a false peak there
+    adult_age = np.clip(np.where(adult_age < 19, 38 - adult_age, adult_age), 19, 85).astype(np.int64)
     o_age = np.where(peer, va + gap, adult_age)
     comp_o = ccomp[o_crime]
     o_age = np.where((comp_o == DA) | (comp_o == PROLIFIC), np.clip(rng.normal(38, 9, len(ou)), 20, 75).astype(np.int64), o_age)

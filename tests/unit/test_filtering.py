@@ -213,3 +213,27 @@ class TestPeople:
                                  "ethnicity": [None, None]})
         crimes = pd.DataFrame({"crime_id": ["1", "2"], "recorded_date": pd.to_datetime(["2019-01-01", "2020-01-01"])})
         assert reconcile_people(nominals, crimes).set_index("person_id").loc["P", "sex"] == "F"
+
+
+def test_rule_counts_give_each_combination_and_its_yield():
+    from helpers.filtering import rule_counts
+    flags = pd.DataFrame({"crime_id": ["A", "B", "C", "D"], "matched_rules": ["mo", "mo", "title|mo", "mo"]})
+    full = pd.DataFrame({"crime_id": ["C", "D"]})
+    out = rule_counts(flags, full).set_index("rules matched")
+    assert out.loc["MO"].tolist() == [3, 1]            # A, B, D selected; only D reaches the full table
+    assert out.loc["title + MO"].tolist() == [1, 1]
+
+
+def test_data_quality_counts_unknown_and_implausible_offender_ages():
+    from helpers.filtering import data_quality
+    full = pd.DataFrame({"offender_id": ["O1", "O2", "O3"], "victim_id": ["V", "V", "V"],
+                         "offender_age": pd.array([None, 95, 30], dtype="Int64"),
+                         "victim_dob_after_crime": [False, False, True]})
+    people = pd.DataFrame({"person_id": ["O1", "O2", "O3", "V"], "sex": ["M", "U", "M", "F"],
+                           "sex_conflict": [False] * 4, "ethnicity": ["IC9 - Unknown"] * 4,
+                           "ethnicity_conflict": [False] * 4})
+    q = data_quality(full, people).set_index("item")["count"]
+    assert q.filter(like="offender age is unknown").iloc[0] == 1
+    assert q.filter(like="over 90").iloc[0] == 1
+    assert q.filter(like="born after").iloc[0] == 1
+    assert q["full-table offenders with unknown sex"] == 1
