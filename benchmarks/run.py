@@ -75,7 +75,7 @@ def bench(name: str) -> dict:
     if name != "x10":
         print(f"[{name}] full run ...", flush=True)
         run_dir = WORK / f"run-{name}"
-        s, mib, _ = measured([str(BIN / "cse-network"), "run", "--quiet", "--db-url", f"sqlite:///{db}",
+        s, mib, _ = measured([str(BIN / "cse-network"), "run", "--quiet", "--keep-work", "--db-url", f"sqlite:///{db}",
                               "--out", str(run_dir)])
         manifest = json.loads((run_dir / "manifest.json").read_text())
         out["run"] = {"seconds": round(s, 1), "peak_mib_largest_process": round(mib),

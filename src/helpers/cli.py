@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override any parameter of config/params.yml, e.g. --set max_victim_age=15 "
                         "(repeatable)")
+    r.add_argument("--keep-work", action="store_true",
+                   help="keep the stage hand-offs in OUT/work (large; for diagnosis and benchmarks)")
     r.add_argument("--quiet", action="store_true", help="print only errors")
 
     d = sub.add_parser("render", help="re-render report.html from a finished run's notebooks",
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides.update({k: v for k, v in
                           {"db_url": args.db_url, "as_of": args.as_of, "out_dir": args.out}.items() if v})
         params = load_params(args.params, overrides)
-        run(params, render=not args.no_render, say=say)
+        run(params, render=not args.no_render, say=say, keep_work=args.keep_work)
     except (ConfigError, RunError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -84,11 +84,12 @@ def ensure_default_database(params: Params, say: Callable[[str], None]) -> None:
 
 
 def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
-        fail_after: str | None = None) -> Path:
+        fail_after: str | None = None, keep_work: bool = False) -> Path:
     """Execute every notebook into a temporary folder, then swap it into params.out_dir.
 
     `fail_after` names a notebook after which the run is made to fail: the
     failure-safety test uses it, so the swap logic is exercised for real.
+    `keep_work` keeps the stage hand-offs (OUT/work) for diagnosis and benchmarks.
     """
     t_start = time.time()
     ensure_default_database(params, say)
@@ -143,7 +144,8 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
         timings["total"] = round(time.time() - t_start, 2)
         manifest["timings_seconds"] = timings
         write_manifest(tmp, manifest)
-        shutil.rmtree(tmp / "work", ignore_errors=True)
+        if not keep_work:
+            shutil.rmtree(tmp / "work", ignore_errors=True)
     except BaseException as exc:
         failed = out.parent / f"{out.name}-failed-{stamp}"
         if tmp.exists():
