@@ -9,7 +9,8 @@ This filter, in document order:
   * drops code cells' source, stream output (stdout/stderr) and errors,
   * parses text/markdown outputs as Markdown,
   * turns an image whose attributes carry `caption` (report.figure) into a figure,
-  * numbers figures and captioned tables ("Figure 3:", "Table 2:") across the whole report.
+  * numbers figures and captioned tables ("Figure 3:", "Table 2:") across the whole report,
+  * makes header ids unique (a repeated title gets its section's id in front).
 ]]
 
 local n_fig, n_tab = 0, 0
@@ -111,7 +112,29 @@ process = function(blocks)
   return out
 end
 
+-- Headers of different sections can share a title ("Exclusions" in the notebooks and in the
+-- appendix), and pandoc would give both the same id, so a TOC link could jump to the wrong one.
+-- A repeated id gets its level-1 section's id in front ("appendix-exclusions"), then a number.
+local function unique_ids(blocks)
+  local seen, top = {}, ""
+  for _, b in ipairs(blocks) do
+    if b.t == "Header" and b.identifier ~= "" then
+      local id = b.identifier
+      if seen[id] then
+        local base = (b.level > 1 and top ~= "") and (top .. "-" .. id) or id
+        id = base
+        local k = 2
+        while seen[id] do id = base .. "-" .. k; k = k + 1 end
+        b.identifier = id
+      end
+      seen[id] = true
+      if b.level == 1 then top = id end
+    end
+  end
+  return blocks
+end
+
 function Pandoc(doc)
-  doc.blocks = process(doc.blocks)
+  doc.blocks = unique_ids(process(doc.blocks))
   return doc
 end

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from plotnine import (
     aes, coord_flip, element_blank, element_line, element_rect, element_text, facet_wrap,
-    geom_abline, geom_col, geom_line, geom_point, geom_step, geom_text, geom_tile, ggplot, labs,
+    annotate, geom_abline, geom_col, geom_line, geom_point, geom_step, geom_text, geom_tile, ggplot, labs,
     scale_colour_manual, scale_fill_gradient, scale_fill_manual, scale_linetype_manual,
     scale_x_continuous, scale_y_continuous, theme, theme_minimal,
 )
@@ -52,6 +52,49 @@ def suppressed_label(n, below: int) -> str:
     """Text for a count drawn on a figure: '<below' for 1..below-1, else '1,234'."""
     n = int(n)
     return f"<{below}" if 0 < n < below else f"{n:,}"
+
+
+SUPPRESSED_FILL = "#bdbdbd"
+
+
+def mark_suppressed(counts: pd.DataFrame, below: int, n: str = "n") -> pd.DataFrame:
+    """Add `suppressed` (1 <= n < below) and `n_shown`, the bar height drawn: suppressed counts are
+    all drawn at the same height (`below`), so a bar never reveals an exact count from 1 to below-1."""
+    out = counts.copy()
+    v = out[n].astype(float)
+    out["suppressed"] = (v > 0) & (v < below)
+    out["n_shown"] = np.where(out["suppressed"], float(below), v)
+    return out
+
+
+def _bars(counts: pd.DataFrame, x: str, fill: str | None, width: float, below: int, fill_value=None,
+          show_legend=False) -> list:
+    """geom_col layers: unsuppressed bars at their height, suppressed ones grey at a fixed height."""
+    shown = counts.loc[~counts["suppressed"]]
+    small = counts.loc[counts["suppressed"]]
+    layers = []
+    if fill is not None:
+        layers.append(geom_col(shown, aes(x, "n_shown", fill=fill), width=width, show_legend=show_legend))
+    else:
+        layers.append(geom_col(shown, aes(x, "n_shown"), fill=fill_value, width=width))
+    if len(small):
+        layers.append(geom_col(small, aes(x, "n_shown"), fill=SUPPRESSED_FILL, width=width))
+    return layers
+
+
+def suppression_note(below: int) -> str:
+    return f"Grey bars: counts from 1 to {below - 1}, drawn at one fixed height and labelled <{below}."
+
+
+def _partial_year(dates: pd.Series) -> tuple[int, str] | None:
+    """(year, label) when the data's last year is incomplete, e.g. (2021, '2021 (to 15 Mar)')."""
+    d = pd.to_datetime(dates).dropna()
+    if not len(d):
+        return None
+    last = d.max()
+    if (last.month, last.day) == (12, 31):
+        return None
+    return int(last.year), f"{last.year} (to {last.day} {last.strftime('%b')})"
 
 
 # --- data preparation ---------------------------------------------------------------
@@ -102,7 +145,7 @@ def _who(who: str) -> str:
 
 # --- section 4 / 9: descriptive figures of the force report ------------------------
 
-def offender_ethnicity_window(full: pd.DataFrame, start, end) -> ggplot:
+def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: int = 5) -> ggplot:
     """Figure 1: offenders with a crime in [start, end], by ethnicity (full table)."""
     d = pd.to_datetime(full["crime_date"])
     rows = full.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
@@ -110,9 +153,11 @@ def offender_ethnicity_window(full: pd.DataFrame, start, end) -> ggplot:
     counts = _count(people, ["ethnicity"]).sort_values(["n", "ethnicity"], ascending=[True, False])
     counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=list(counts["ethnicity"]))
     counts["share"] = counts["n"] / counts["n"].sum() if len(counts) else []
-    counts["label"] = [f"{p:.1%}" for p in counts["share"]]
-    return (ggplot(counts, aes("ethnicity", "n"))
-            + geom_col(fill=OKABE_ITO[4], width=0.7)
+    counts = mark_suppressed(counts, suppress_below)
+    counts["label"] = [f"<{suppress_below}" if sup else f"{p:.1%}"
+                       for p, sup in zip(counts["share"], counts["suppressed"])]
+    return (ggplot(counts, aes("ethnicity", "n_shown"))
+            + _bars(counts, "ethnicity", None, 0.7, suppress_below, fill_value=OKABE_ITO[4])
             + geom_text(aes(label="label"), ha="left", nudge_y=0, size=8, format_string=" {}")
             + coord_flip()
             + scale_y_continuous(expand=(0, 0, 0.15, 0))
@@ -128,51 +173,69 @@ def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since
     if since is not None:
         both = both.loc[both["year"] >= since]
     counts = _count(both, ["table", "year"])
+    counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
-    p = (ggplot(counts, aes("year", "n", fill="table"))
-         + geom_col(width=0.75, show_legend=False)
-         + facet_wrap("table", ncol=2 if since is not None else 1, scales="free_y")
+    partial = _partial_year(full["crime_date"])
+    counts["partial"] = counts["year"] == (partial[0] if partial else None)
+    p = (ggplot(counts, aes("year", "n_shown", fill="table"))
+         + _bars(counts.loc[~counts["partial"]], "year", "table", 0.75, suppress_below))
+    if partial and counts["partial"].any():
+        # the incomplete last year: the same bar, lighter, and named as such on the axis
+        p += geom_col(counts.loc[counts["partial"] & ~counts["suppressed"]], aes("year", "n_shown", fill="table"),
+                      width=0.75, alpha=0.4, show_legend=False)
+        p += geom_col(counts.loc[counts["partial"] & counts["suppressed"]], aes("year", "n_shown"),
+                      fill=SUPPRESSED_FILL, alpha=0.4, width=0.75)
+    p = (p + facet_wrap("table", ncol=2 if since is not None else 1, scales="free_y")
          + scale_fill_manual(values=TABLE_COLOURS)
          + scale_y_continuous(expand=(0, 0, 0.12, 0))
-         + labs(x="Year of crime", y="Crimes")
+         + labs(x="Year of crime" + (f" (lighter bar: {partial[1]}, part of the year)" if partial else ""),
+                 y="Crimes")
          + theme_report())
+    yrs = sorted(counts["year"].unique())
     if since is not None:
-        yrs = sorted(counts["year"].unique())
-        p += scale_x_continuous(breaks=yrs)
+        brk = yrs
+    else:
+        brk = [y for y in yrs if y % 5 == 0 and not (partial and 0 < partial[0] - y < 3)]
+        brk += [partial[0]] if partial and partial[0] in yrs else []
+        brk = sorted(set(brk))
+    names = [partial[1].replace(" (", "\n(") if partial and y == partial[0] else str(y) for y in brk]
+    p += scale_x_continuous(breaks=brk, labels=names)
+    if since is not None:
         p += theme(axis_text_x=element_text(rotation=90, size=7))
         if labels:
             p += geom_text(aes(label="label"), va="bottom", size=6)
     return p
 
 
-def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> ggplot:
     """Figures 4-5: ages at the crime date, one count per (crime, person) with a known age."""
     who = _who(who)
     both = _both(full, final)
     rows = both.dropna(subset=[f"{who}_age"]).drop_duplicates(["table", "crime_id", f"{who}_id"])
-    counts = _count(rows.assign(age=rows[f"{who}_age"].astype(int)), ["table", "age"])
-    return (ggplot(counts, aes("age", "n", fill="table"))
-            + geom_col(width=0.9, show_legend=False)
+    counts = mark_suppressed(_count(rows.assign(age=rows[f"{who}_age"].astype(int)), ["table", "age"]),
+                             suppress_below)
+    return (ggplot(counts, aes("age", "n_shown", fill="table"))
+            + _bars(counts, "age", "table", 0.9, suppress_below)
             + facet_wrap("table", ncol=2, scales="free_y")
             + scale_fill_manual(values=TABLE_COLOURS)
             + labs(x=f"Age of {who} at the crime (years)", y=f"Crime-{who} pairs")
             + theme_report())
 
 
-def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None) -> ggplot:
+def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None, suppress_below: int = 5) -> ggplot:
     """Figure 6: offender age minus victim age, per crime-offender-victim row with both known."""
     both = _both(full, final).dropna(subset=["offender_age", "victim_age"])
     both = both.assign(difference=(both["offender_age"] - both["victim_age"]).astype(int))
-    counts = _count(both, ["table", "difference"])
-    return (ggplot(counts, aes("difference", "n", fill="table"))
-            + geom_col(width=0.9, show_legend=False)
+    counts = mark_suppressed(_count(both, ["table", "difference"]), suppress_below)
+    return (ggplot(counts, aes("difference", "n_shown", fill="table"))
+            + _bars(counts, "difference", "table", 0.9, suppress_below)
             + facet_wrap("table", ncol=2, scales="free_y")
             + scale_fill_manual(values=TABLE_COLOURS)
             + labs(x="Offender age − victim age (years)", y="Crime-offender-victim rows")
             + theme_report())
 
 
-def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> ggplot:
     """Figures 7-8: people by sex, leaving out unknown sex and people whose records conflict."""
     who = _who(who)
     people = _people(_both(full, final), who, "sex")
@@ -182,9 +245,11 @@ def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -
     people = people.loc[keep].assign(sex=lambda x: x[f"{who}_sex"].map(SEX_LABELS))
     counts = _count(people, ["table", "sex"])
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
-    counts["label"] = [f"{p:.0%}" for p in counts["share"]]
-    return (ggplot(counts, aes("sex", "n", fill="sex"))
-            + geom_col(width=0.6, show_legend=False)
+    counts = mark_suppressed(counts, suppress_below)
+    counts["label"] = [f"<{suppress_below}" if sup else f"{p:.0%}"
+                       for p, sup in zip(counts["share"], counts["suppressed"])]
+    return (ggplot(counts, aes("sex", "n_shown", fill="sex"))
+            + _bars(counts, "sex", "sex", 0.6, suppress_below)
             + geom_text(aes(label="label"), va="bottom", size=8)
             + facet_wrap("table", ncol=2, scales="free_y")
             + scale_fill_manual(values={"Female": OKABE_ITO[6], "Male": OKABE_ITO[2]})
@@ -220,18 +285,21 @@ def sex_combinations(rows: pd.DataFrame) -> pd.DataFrame:
                                   "n": "Frequency", "share": "Share"}).reset_index(drop=True)
 
 
-def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str) -> ggplot:
+def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str,
+                           suppress_below: int = 5) -> ggplot:
     """Figures 9-10: people by ethnicity (unknown and IC9 counted together)."""
     who = _who(who)
     people = _people(_both(full, final), who, "ethnicity")
     people = people.assign(ethnicity=_ethnicity(people[f"{who}_ethnicity"]))
     counts = _count(people, ["table", "ethnicity"])
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
-    counts["label"] = [f"{p:.1%}" for p in counts["share"]]
+    counts = mark_suppressed(counts, suppress_below)
+    counts["label"] = [f"<{suppress_below}" if sup else f"{p:.1%}"
+                       for p, sup in zip(counts["share"], counts["suppressed"])]
     order = sorted(counts["ethnicity"].unique(), reverse=True)
     counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=order)
-    return (ggplot(counts, aes("ethnicity", "n", fill="table"))
-            + geom_col(width=0.7, show_legend=False)
+    return (ggplot(counts, aes("ethnicity", "n_shown", fill="table"))
+            + _bars(counts, "ethnicity", "table", 0.7, suppress_below)
             + geom_text(aes(label="label"), ha="left", size=7, format_string=" {}")
             + coord_flip()
             + facet_wrap("table", ncol=2, scales="free_x")
@@ -246,15 +314,23 @@ def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> ggplot:
     d = pd.DataFrame({"offender": _ethnicity(rows["offender_ethnicity"]),
                       "victim": _ethnicity(rows["victim_ethnicity"])})
     counts = _count(d, ["offender", "victim"])
+    counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
-    counts["log_n"] = np.log10(counts["n"].astype(float))
-    counts["text_colour"] = np.where(counts["log_n"] > counts["log_n"].max() * 0.6, "white", "black")
+    # Suppressed cells get no fill value (drawn in one neutral grey): a colour would reveal the count.
+    counts["log_n"] = np.where(counts["suppressed"], np.nan, np.log10(counts["n"].astype(float)))
+    top = np.nanmax(counts["log_n"]) if counts["log_n"].notna().any() else 0.0
+    counts["text_colour"] = np.where(counts["log_n"].fillna(0) > top * 0.6, "white", "black")
+    lo = np.log10(suppress_below)
+    brk = [b for b in range(int(np.ceil(lo)), int(np.floor(top)) + 1)] or [lo]
     return (ggplot(counts, aes("victim", "offender", fill="log_n"))
             + geom_tile(colour="white")
             + geom_text(aes(label="label", colour="text_colour"), size=7, show_legend=False)
             + scale_colour_manual(values={"white": "white", "black": "black"}, guide=None)
-            + scale_fill_gradient(low="#deebf7", high="#08306b", name="Rows (log10)")
-            + labs(x="Victim ethnicity", y="Offender ethnicity")
+            + scale_fill_gradient(low="#deebf7", high="#08306b", na_value=SUPPRESSED_FILL,
+                                  name="Crime–offender–victim rows (log scale)",
+                                  breaks=brk, labels=[f"{10 ** b:,.0f}" for b in brk])
+            + labs(x="Victim ethnicity", y="Offender ethnicity",
+                   caption=f"Grey cells: 1 to {suppress_below - 1} rows (shown as <{suppress_below}).")
             + theme_report() + theme(figure_size=(7.5, 5.5), axis_text_x=element_text(rotation=35, ha="right"),
                                      legend_position="right", legend_title=element_text(size=8),
                                      panel_grid_major=element_blank()))
@@ -295,9 +371,10 @@ def group_sizes(groups: pd.DataFrame, size_col: str = "n_people", suppress_below
     counts = _count(d, ["size"])
     counts["size"] = pd.Categorical(counts["size"], categories=[o for o in order if o in set(counts["size"])])
     counts = counts.sort_values("size").reset_index(drop=True)
+    counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
-    return (ggplot(counts, aes("size", "n"))
-            + geom_col(fill=OKABE_ITO[4], width=0.7)
+    return (ggplot(counts, aes("size", "n_shown"))
+            + _bars(counts, "size", None, 0.7, suppress_below, fill_value=OKABE_ITO[4])
             + geom_text(aes(label="label"), va="bottom", size=8)
             + scale_y_continuous(expand=(0, 0, 0.12, 0))
             + labs(x="People in the group", y="Groups")
@@ -367,9 +444,10 @@ def soc_overlap(df: pd.DataFrame, category: str = "category", count: str = "n",
     """Overlap with the SOC network: counts per category (e.g. CSE only / both / SOC only)."""
     d = df[[category, count]].rename(columns={category: "category", count: "n"}).reset_index(drop=True)
     d["category"] = pd.Categorical(d["category"], categories=list(dict.fromkeys(d["category"]))[::-1])
+    d = mark_suppressed(d, suppress_below)
     d["label"] = [suppressed_label(n, suppress_below) for n in d["n"]]
-    return (ggplot(d, aes("category", "n"))
-            + geom_col(fill=OKABE_ITO[2], width=0.6)
+    return (ggplot(d, aes("category", "n_shown"))
+            + _bars(d, "category", None, 0.6, suppress_below, fill_value=OKABE_ITO[2])
             + geom_text(aes(label="label"), ha="left", size=8, format_string=" {}")
             + coord_flip()
             + scale_y_continuous(expand=(0, 0, 0.15, 0))

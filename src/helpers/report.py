@@ -96,6 +96,47 @@ def _cell(v) -> str:
     return v.replace("-", "\u2011") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else v
 
 
+# Raw column names some tables carry, and their headers in the report.
+HEADERS = {"rows_in": "Rows in", "rows_excluded": "Excluded", "rows_out": "Rows out",
+           "missing_pct": "Missing %", "matched_rules": "Matched rules", "stage": "Stage", "rule": "Rule",
+           "unit": "Unit"}
+# Raw values of stage / rule columns, and how the report writes them.
+STAGES = {"extraction": "Extraction", "selection": "Selection", "full_table": "Full table",
+          "final_table": "Final table", "linking": "Linking"}
+RULE_WORDS = {"title": "title", "if_code": "crime flag", "mo": "MO"}
+
+
+def rule_label(rules) -> str:
+    """Matched selection rules for people: 'title|mo' -> 'title + MO'."""
+    if rules is None or (not isinstance(rules, str) and pd.isna(rules)):
+        return ""
+    return " + ".join(RULE_WORDS.get(r, r) for r in str(rules).split("|") if r)
+
+
+def _plain_number_col(name: str) -> bool:
+    """Columns holding ids, seeds or years: integers shown without thousands separators."""
+    return bool(re.search(r"(^|[^a-z])(seed|year|id|run)([^a-z]|$)", str(name).lower()))
+
+
+def _pct_col(name: str) -> bool:
+    return "%" in str(name) or str(name).lower().endswith("_pct")
+
+
+def _format_column(col: pd.Series, name: str) -> pd.Series:
+    if _pct_col(name):
+        return col.map(lambda v: f"{float(v):.1f}" if isinstance(v, (int, float, np.integer, np.floating))
+                       and not pd.isna(v) else v).astype("object")
+    if _plain_number_col(name):
+        return col.map(lambda v: str(int(v)) if isinstance(v, (int, np.integer)) or
+                       (isinstance(v, (float, np.floating)) and not pd.isna(v) and float(v).is_integer())
+                       else v).astype("object")
+    if str(name) in ("matched_rules", "Matched rules"):
+        return col.map(rule_label).astype("object")
+    if str(name) in ("stage", "Stage"):
+        return col.map(lambda v: STAGES.get(v, v) if isinstance(v, str) else v).astype("object")
+    return col
+
+
 def _escape(text: str) -> str:
     return text.replace("|", r"\|").replace("<", r"\<").replace("\n", " ")
 
@@ -103,8 +144,12 @@ def _escape(text: str) -> str:
 def table_markdown(df: pd.DataFrame, caption: str, count_cols: list[str] | None = None,
                    suppress_below: int = 5) -> str:
     """The Markdown of a suppressed, captioned pipe table in a checkable fenced div."""
-    count_cols = list(count_cols or [])
+    df = df.rename(columns=HEADERS)
+    count_cols = [HEADERS.get(c, c) for c in (count_cols or [])]
     shown = suppress(df, count_cols, suppress_below)
+    for c in shown.columns:
+        if c not in count_cols:
+            shown[c] = _format_column(shown[c], c)
     header = [str(c) for c in shown.columns]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) or c in count_cols for c in df.columns]
     lines = ["| " + " | ".join(_escape(h) for h in header) + " |",
@@ -227,6 +272,92 @@ def _long_date(iso: str) -> str:
     return f"{t.day} {t.strftime('%B %Y')}"
 
 
+BAND_ORDER = ("high", "medium", "low")
+
+
+def _flag_count(df: pd.DataFrame, col: str) -> int:
+    return int(df[col].fillna(False).astype(bool).sum())
+
+
+def _group_concentration(run_dir: Path) -> pd.DataFrame | None:
+    """The group-level rows of `harm_concentration` (notebook 05), if the table has them."""
+    hc = _read(run_dir, "harm_concentration")
+    if hc is None or not len(hc):
+        return None
+    unit_col = next((c for c in ("unit", "level", "of") if c in hc), None)
+    if unit_col is None:
+        return None
+    g = hc.loc[hc[unit_col].astype(str).str.lower().str.startswith("group")]
+    return g if len(g) else None
+
+
+def _concentration_sentence(run_dir: Path) -> str | None:
+    """Concentration of harm over groups, quoted only from the table the report shows."""
+    g = _group_concentration(run_dir)
+    if g is None or "harm_share" not in g:
+        return None
+    idx = g["index"].astype(str).str.lower() if "index" in g else pd.Series("cchi", index=g.index)
+    g = g.loc[idx.str.contains("cchi")] if idx.str.contains("cchi").any() else g
+    top = g.loc[np.isclose(g["top_share"].astype(float), 0.1)] if "top_share" in g else g.iloc[0:0]
+    if not len(top):
+        return None
+    share = float(top["harm_share"].iloc[0])
+    ratio = share / 0.1
+    if ratio >= 3:
+        how = "harm is strongly concentrated"
+    elif ratio >= 1.5:
+        how = "harm is moderately concentrated"
+    else:
+        how = "harm is spread fairly evenly"
+    return (f"The most harmful 10% of groups hold {100 * share:.0f}% of the groups' CCHI harm "
+            f"({how}; table *Concentration of harm* in the harm section).")
+
+
+def _safeguarding_sentence(run_dir: Path, below: int) -> str | None:
+    sg = _read(run_dir, "safeguarding_summary")
+    if sg is None or not len(sg) or not {"measure", "count"} <= set(sg.columns):
+        return None
+    parts = [f"{str(m).rstrip('.')}: {fmt_count(int(n), below)}" for m, n in zip(sg["measure"], sg["count"])
+             if pd.notna(n)]
+    return ("Children: " + "; ".join(parts) + ". Every flagged child is referred to safeguarding (the "
+            "multi-agency safeguarding hub) before any enforcement tasking; a child is never a target "
+            "of disruption.")
+
+
+def _stability_sentence(run_dir: Path) -> str | None:
+    st = _read(run_dir, "stability")
+    if st is None or not len(st) or not {"ranking", "jaccard_mean"} <= set(st.columns):
+        return None
+    top = st.loc[st["ranking"].astype(str).str.contains("group", case=False)]
+    if not len(top):
+        return None
+    lo, hi = float(top["jaccard_mean"].min()), float(top["jaccard_mean"].max())
+    word = ("change a lot" if hi < 0.5 else "change noticeably" if hi < 0.8 else "are fairly stable")
+    return (f"The people in the top priority groups {word} when the inputs are perturbed: their overlap "
+            f"(Jaccard) with the unperturbed run is {lo:.2f} to {hi:.2f} across "
+            f"{top['scenario'].nunique() if 'scenario' in top else len(top)} scenarios (stability table, "
+            "harm section), so the list is a starting point for review, not a ranking to act on directly.")
+
+
+def _harm_status_sentence(p: dict) -> str | None:
+    f = resolve_path(p.get("harm_weights", "data/reference/harm_weights.csv"))
+    if not f.exists():
+        return None
+    w = pd.read_csv(f, dtype=str)
+    if "status" not in w or "ho_code" not in w:
+        return None
+    code = w["ho_code"].astype(str).str.extract(r"^(\d+)")[0].astype(float)
+    sexual = code.between(16, 27) | code.isin([70, 71, 72, 73, 74, 86, 88])
+    st = w.loc[sexual, "status"].fillna("unstated").str.lower()
+    if not len(st):
+        return None
+    if (st == "illustrative").all():
+        return ("All harm weights for sexual offences are illustrative placeholders, not official "
+                "CCHI or ONS values: harm figures rank groups but their absolute values must not be quoted.")
+    return (f"{(st == 'illustrative').sum()} of {len(st)} harm weights for sexual offences are illustrative "
+            "placeholders, not official values.")
+
+
 def _network_sentences(run_dir: Path, below: int) -> list[str]:
     """Summary bullets from notebook 05's tables, written only for columns that exist."""
     out = []
@@ -236,22 +367,41 @@ def _network_sentences(run_dir: Path, below: int) -> list[str]:
     if nodes is not None and len(nodes):
         s = f"The network joins {fmt_count(len(nodes), below)} people"
         if "is_cse_offender" in nodes:
-            s += f", {fmt_count(int(nodes['is_cse_offender'].fillna(False).astype(bool).sum()), below)} of them CSE offenders from the full table"
+            s += f", {fmt_count(_flag_count(nodes, 'is_cse_offender'), below)} of them CSE offenders from the full table"
         if groups is not None:
             s += f", in {fmt_count(len(groups), below)} groups"
         out.append(s + ".")
         if "in_soc_network" in nodes:
-            n_soc = int(nodes["in_soc_network"].fillna(False).astype(bool).sum())
-            out.append(f"{fmt_count(n_soc, below)} people in the CSE network are also in the existing SOC "
-                       f"network ({pct(n_soc, len(nodes))}).")
-    if groups is not None and len(groups) and "harm_cchi" in groups:
-        out.append(f"Harm is concentrated: the most harmful 10% of groups account for "
-                   f"{100 * plots.top_share(groups['harm_cchi'], 0.1):.0f}% of the groups' CCHI harm "
-                   f"(Gini {plots.gini(groups['harm_cchi']):.2f}).")
+            soc = nodes["in_soc_network"].fillna(False).astype(bool)
+            n_soc = int(soc.sum())
+            s = f"{fmt_count(n_soc, below)} people in the CSE network are also SOC nominals"
+            soc_total = None
+            so = _read(run_dir, "soc_overlap")
+            if so is not None and {"measure", "value"} <= set(so.columns):
+                hit = so.loc[so["measure"].astype(str) == "people in the SOC network", "value"]
+                soc_total = int(hit.iloc[0]) if len(hit) else None
+            if soc_total:
+                s += f" ({pct(n_soc, soc_total)} of the {fmt_count(soc_total, below)} SOC nominals)"
+            if "is_cse_offender" in nodes:
+                n_both = int((soc & nodes["is_cse_offender"].fillna(False).astype(bool)).sum())
+                s += (f"; {fmt_count(n_both, below)} of them are CSE offenders, the others are in "
+                      "the network through intelligence, prison or SOC links")
+            out.append(s + ".")
+    conc = _concentration_sentence(run_dir)
+    if conc:
+        out.append(conc)
     if groups is not None and "priority_band" in groups and len(groups):
-        bands = groups["priority_band"].astype(str).value_counts().sort_index()
+        bands = groups["priority_band"].astype(str).value_counts()
+        order = [b for b in BAND_ORDER if b in bands] + sorted(b for b in bands.index if b not in BAND_ORDER)
         out.append("Groups by priority band: " + ", ".join(
-            f"{b} {fmt_count(n, below)}" for b, n in bands.items()) + ".")
+            f"{b} {fmt_count(int(bands[b]), below)}" for b in order) + ".")
+    sg = _safeguarding_sentence(run_dir, below)
+    if sg:
+        out.append(sg)
+    elif nodes is not None and len(nodes):
+        out.append("Children identified in the network (as offenders or as victims who also offend) are "
+                   "referred to safeguarding (the multi-agency safeguarding hub) before any enforcement "
+                   "tasking; a child is never a target of disruption.")
     return out
 
 
@@ -282,6 +432,7 @@ def front_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
         figure_md = (f"![Distribution of offender ethnicities for the period {y0}–{y1}, full table]"
                      f"(data:image/png;base64,{base64.b64encode(png).decode()})")
     bullets += _network_sentences(run_dir, below)
+    bullets += [x for x in (_harm_status_sentence(p), _stability_sentence(run_dir)) if x]
     summary = _template("summary", bullets="\n".join(f"- {b}" for b in bullets), figure=figure_md,
                         y0=y0, y1=y1, as_of_long=_long_date(str(p.get("as_of", "2021-03-15"))))
     terminology = _template("terminology", min_offender_age=p.get("min_offender_age", 10),
@@ -330,12 +481,38 @@ def _review_text(run_dir: Path, p: dict, below: int) -> str:
     verdicts = sample["reviewer_verdict"].fillna("").astype(str).str.strip() if "reviewer_verdict" in sample else None
     done = verdicts != "" if verdicts is not None else None
     if done is None or not done.any():
-        return text + (" At the time of this run no verdicts had been recorded, so **the precision of the "
-                       "keyword search is not yet measured**; the counts in this report are an upper bound "
-                       "on CSA crimes.")
+        return text + (" At the time of this run no verdicts had been recorded, so **the precision and the "
+                       "recall of the keyword search are unmeasured**: the search can both include crimes "
+                       "that are not CSA and miss CSA crimes whose records use none of the terms, so the "
+                       "counts in this report are neither an upper nor a lower bound on CSA crimes. They "
+                       "will be measured once the review sample's verdicts are filled in.")
     ok = verdicts[done].str.upper().isin(["CSA", "YES", "TRUE", "Y"])
     return text + (f" Of the {int(done.sum())} reviewed, {int(ok.sum())} ({pct(int(ok.sum()), int(done.sum()))}) "
-                   "were confirmed as CSA crimes.")
+                   "were confirmed as CSA crimes (precision); recall, the share of CSA crimes the search "
+                   "finds, is not measured.")
+
+
+def _mo_only_text(run_dir: Path, below: int) -> str:
+    """The MO-only rule: crimes selected by MO words alone, many of which the age rule drops."""
+    full = _read(run_dir, "full_table", ["crime_id", "matched_rules"])
+    if full is None or "matched_rules" not in full or not len(full):
+        return ""
+    crimes = full.drop_duplicates("crime_id")
+    mo_only = int((crimes["matched_rules"].astype(str) == "mo").sum())
+    text = (f"Crimes can be selected by words in the modus operandi alone, without a child-and-sex "
+            f"offence title or a crime flag. These MO-only crimes are {fmt_count(mo_only, below)} of the "
+            f"{fmt_count(len(crimes), below)} crimes in the full table ({pct(mo_only, len(crimes))}), after "
+            "the age rule has dropped the rows without a known child victim. MO words also match crimes "
+            "against adults, so this rule depends on the age rule more than the others do: a large share of the "
+            "crimes it selects are dropped by that rule (adult victims). The table of selected crimes per "
+            "rule combination in the section on identifying CSA crimes gives, for each combination, the "
+            "crimes selected and the crimes that reach the full table. Of the rules, MO words alone are the "
+            "most likely to be imprecise.")
+    sample = _read(run_dir, "review_sample", ["sampled_for"])
+    if sample is not None and len(sample):
+        n = int((sample["sampled_for"].astype(str) == "mo").sum())
+        text += f" The review sample holds {fmt_count(n, below)} MO-only crimes to check this."
+    return text
 
 
 def _harm_weights_text(p: dict) -> str:
@@ -347,6 +524,8 @@ def _harm_weights_text(p: dict) -> str:
     w = pd.read_csv(f, dtype=str)
     if "status" in w.columns:
         counts = w["status"].fillna("unstated").value_counts().sort_index()
+        extra = _harm_status_sentence(p)
+        base += (extra + " ") if extra else ""
         return base + ("Weights by status in the shipped reference table: "
                        + ", ".join(f"{s}: {n}" for s, n in counts.items())
                        + ". Weights that are not verified against the published sources are illustrative: "
@@ -367,23 +546,23 @@ def back_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
             unk = (plots._ethnicity(people[f"{who}_ethnicity"]) == plots.UNKNOWN_ETHNICITY).sum()
             eth += (f"Ethnicity is unknown or not recorded for {fmt_count(unk, below)} of "
                     f"{fmt_count(len(people), below)} {who}s ({pct(unk, len(people))}) in the full table. ")
-    stab = _read(run_dir, "stability")
-    if stab is not None and len(stab):
-        stab_md = ("The stability checks of the network section, repeated here:\n\n"
-                   + table_markdown(stab.head(40), "Stability of the results under perturbation",
-                                    [], below))
-    else:
-        stab_md = "No stability table was produced in this run."
+    stab_md = _stability_sentence(run_dir) or "No stability table was produced in this run."
+    if _read(run_dir, "stability") is not None:
+        stab_md += (" The full results, per scenario and ranking, are in the stability table of the "
+                    "harm section; they are not repeated here.")
     limitations = _template("limitations", review=_review_text(run_dir, p, below),
+                            mo_only=_mo_only_text(run_dir, below),
                             ethnicity=eth or "No full table was produced in this run.",
                             harm=_harm_weights_text(p), stability=stab_md)
     appendix = _template(
         "appendix",
         search_terms=table_markdown(search_terms_table(p.get("search_terms", "config/search_terms.yml")),
-                                    "Search terms (force report appendix 10.2), from config/search_terms.yml"),
+                                    "Search terms (as in the force report's own appendix 10.2), from config/search_terms.yml"),
         grading=table_markdown(grading_table(p.get("grading_map", "data/reference/intel_grading.csv")),
-                               "Intelligence gradings included in the network (force report section 7.2)"),
-        parameters=table_markdown(pd.DataFrame({"Parameter": list(p), "Value": [_cell(v) for v in p.values()]}),
+                               "Intelligence gradings included in the network (as in the force report's own section 7.2)"),
+        parameters=table_markdown(pd.DataFrame({"Parameter": list(p), "Value": [
+            str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else _cell(v)
+            for v in p.values()]}),
                                   "Parameters of this run"),
         exclusions=_exclusions_md(run_dir, below),
         profile=_profile_md(run_dir, below),
@@ -397,11 +576,14 @@ def _exclusions_md(run_dir: Path, below: int) -> str:
     ex = _read(run_dir, "exclusions")
     if ex is None:
         return "No exclusions table was produced in this run."
-    names = {"stage": "Stage", "rule": "Rule", "unit": "Unit", "rows_in": "In", "rows_excluded": "Excluded",
-             "rows_out": "Out"}
+    names = {"stage": "Stage", "rule": "Rule", "unit": "Unit", "rows_in": "Rows in", "rows_excluded": "Excluded",
+             "rows_out": "Rows out"}
     shown = ex[[c for c in names if c in ex]].rename(columns=names)
+    if "Rule" in shown:
+        shown["Rule"] = shown["Rule"].astype(str).str.replace(
+            r"\(report section 7\.2\)", "(see Appendix: Intelligence grading)", regex=True)
     return table_markdown(shown, "Exclusions waterfall: every row removed, by stage and rule",
-                          [c for c in ("In", "Excluded", "Out") if c in shown], below)
+                          [c for c in ("Rows in", "Excluded", "Rows out") if c in shown], below)
 
 
 def _profile_md(run_dir: Path, below: int) -> str:

@@ -195,3 +195,38 @@ def test_every_figure_draws(full, fin):
             plots.soc_overlap(pd.DataFrame({"category": ["x"], "n": [5]}))]
     for p in figs:
         assert report.figure_png(p, dpi=40)[:4] == b"\x89PNG"
+
+
+def test_heatmap_gives_suppressed_cells_no_fill_value(full):
+    big = pd.concat([full] + [full.iloc[[0]].assign(crime_id=f"X{i}") for i in range(20)], ignore_index=True)
+    p = plots.ethnicity_heatmap(big, suppress_below=5)
+    d = p.data
+    small = d["n"].between(1, 4)
+    assert small.any() and (~small).any()
+    assert d.loc[small, "log_n"].isna().all()          # one neutral grey (na_value), not a colour by count
+    assert (d.loc[small, "label"] == "<5").all()
+    assert d.loc[~small, "log_n"].notna().all()
+    fill = [s for s in p.scales if "fill" in s.aesthetics][0]
+    assert fill.name == "Crime–offender–victim rows (log scale)"
+    assert fill.na_value == plots.SUPPRESSED_FILL
+    png = report.figure_png(p)
+    assert png[:4] == b"\x89PNG"
+
+
+def test_suppressed_bars_drawn_at_one_height(full, fin):
+    for p in (plots.crimes_per_year(full, fin, since=None), plots.age_distribution(full, fin, "victim"),
+              plots.age_difference(full, fin), plots.sex_distribution(full, fin, "victim"),
+              plots.ethnicity_distribution(full, fin, "offender"),
+              plots.offender_ethnicity_window(full, "2016-01-01", "2020-12-31")):
+        d = p.data
+        assert d["suppressed"].all()                   # every count here is below 5
+        assert set(d["n_shown"]) == {5.0}               # so no bar reveals its count
+        if "label" in d:
+            assert set(d["label"]) == {"<5"}
+
+
+def test_partial_last_year_is_marked(full, fin):
+    p = plots.crimes_per_year(full, fin, since=2010)
+    assert p.data.loc[p.data["year"] == 2021, "partial"].all()
+    assert not p.data.loc[p.data["year"] < 2021, "partial"].any()
+    assert "2021 (to 10 Jan)" in p.labels.get("x", "") if hasattr(p.labels, "get") else True

@@ -238,3 +238,65 @@ def test_check_safe_passes_clean_html(tmp_path):
     f = tmp_path / "ok.html"
     f.write_text(_page(body, "<style>li { background: url(data:image/gif;base64,R0lG); }</style>"))
     assert report.check_safe(f, set(PERSON_IDS)) == []
+
+
+# --- ids, cross-references and number formatting ----------------------------------------------------
+
+def test_ids_unique_and_every_toc_link_has_a_target(run_dir):
+    # the notebook has its own "Exclusions" and "Data-quality profile" sections, as the appendix does
+    nb_path = run_dir / "notebooks" / "04_descriptive_plots.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Exclusions\n\nText.\n\n## Data-quality profile\n\nText."))
+    nbformat.write(nb, nb_path)
+    html = report.render(run_dir, MANIFEST).read_text()
+    doc = _Html()
+    doc.feed(html)
+    ids = [a["id"] for _, a in doc.tags if "id" in a]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    targets = [a["href"][1:] for t, a in doc.tags if t == "a" and a.get("href", "").startswith("#")]
+    assert targets and all(t in set(ids) for t in targets)
+    # the appendix's copy is the one renamed, and the TOC points at both
+    assert "exclusions" in ids and "appendix-exclusions" in ids
+    assert "appendix-data-quality-profile" in ids
+
+
+def test_seeds_years_and_ids_are_not_thousands_separated():
+    df = pd.DataFrame({"Parameter": ["seed"], "seed": [20210315], "Year": [2021], "run_id": [123456],
+                       "Crimes": [20210315]})
+    md = report.table_markdown(df, "x")
+    assert "| seed | 20210315 | 2021 | 123456 | 20,210,315 |" in md
+    back = report.back_matter(Path("/nonexistent"), {"parameters": {"seed": 20210315, "as_of": "2021-03-15"}})
+    assert "20210315" in back["91_appendix"] and "20,210,315" not in back["91_appendix"]
+
+
+def test_raw_headers_percentages_and_rule_values_read_plainly():
+    df = pd.DataFrame({"stage": ["full_table"], "rows_in": [10], "rows_excluded": [2], "rows_out": [8],
+                       "missing_pct": [12.345], "matched_rules": ["title|mo"]})
+    md = report.table_markdown(df, "x", ["rows_in"])
+    assert "| Stage | Rows in | Excluded | Rows out | Missing % | Matched rules |" in md
+    assert "| Full table | 10 | 2 | 8 | 12.3 | title + MO |" in md
+    assert 'data-count-cols="Rows in"' in md
+    assert report.rule_label("if_code|mo") == "crime flag + MO"
+
+
+def test_cross_references_name_the_force_report():
+    # this report's own sections are numbered too: a bare "section 7.2" would point at the wrong place
+    for name in ("summary", "terminology", "aim", "limitations", "appendix"):
+        text = (report.TEMPLATES / f"{name}.md").read_text()
+        assert not re.search(r"(?<!report's )(?<!report's own )\b(section|appendix) \d", text, flags=re.I), name
+
+
+def test_summary_bands_in_priority_order_and_children(tmp_path):
+    out = tmp_path / "run"
+    store.write_table(out, "network_groups", pd.DataFrame(
+        {"group_id": list("abcdefg"), "n_people": [3] * 7, "harm_cchi": [1.0] * 7, "harm_ons": [1.0] * 7,
+         "priority_band": ["low", "high", "medium", "low", "high", "medium", "low"]}))
+    store.write_table(out, "network_nodes", pd.DataFrame(
+        {"person_id": [f"P{i}" for i in range(10)], "group_id": ["a"] * 10,
+         "is_cse_offender": [True] * 6 + [False] * 4, "in_soc_network": [True] * 7 + [False] * 3}))
+    store.write_table(out, "safeguarding_summary", pd.DataFrame(
+        {"measure": ["flagged child offenders"], "count": [12]}))
+    text = "\n".join(report._network_sentences(out, 5))
+    assert "high <5, medium <5, low <5" in text
+    assert "flagged child offenders: 12" in text and "safeguarding" in text
+    assert "Harm is concentrated" not in text     # no group-level concentration table: no claim
