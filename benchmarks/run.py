@@ -23,25 +23,32 @@ WORK = HERE / "work"
 BIN = Path(sys.executable).parent
 PROFILES = {"small": ("small", 1.0), "wmp": ("wmp", 1.0), "x10": ("wmp", 10.0)}
 
-STAGES = r"""
+EXTRACT = r"""
 import json, resource, sys, time
-from helpers import extraction, filtering, linking
-from helpers.config import load_params, load_search_terms
-p = load_params(overrides={"db_url": sys.argv[1]})
-t = {}
-t0 = time.time(); ext = extraction.extract(p.db_url); t["extraction"] = time.time() - t0
+from helpers import extraction
+t0 = time.time(); ext = extraction.run_stage(sys.argv[1], sys.argv[2])
+print(json.dumps({"extraction": time.time() - t0, "crimes": len(ext.tables["crimes"]),
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+# Selection and linking exactly as notebooks 02 and 03 run them (reading the extraction hand-off).
+METHOD = r"""
+import json, resource, sys, time
+from helpers import filtering, linking
+from helpers.config import load_params
+p = load_params()
+out = sys.argv[1]
 t0 = time.time()
-sel = filtering.select(ext.tables, load_search_terms(p.search_terms), str(p.as_of), p.max_victim_age,
-                       p.min_offender_age, p.review_sample_per_rule, p.seed)
-t["selection"] = time.time() - t0
-t0 = time.time()
-ln = linking.link(sel.full_table, ext.tables, linking.load_grading_map(p.grading_map), str(p.as_of),
-                  p.proximity_half_life_days, p.recency_half_life_days, p.min_cell_share_days)
-t["linking"] = time.time() - t0
-t["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-t["rows"] = {"crimes": len(ext.tables["crimes"]), "full_table": len(sel.full_table),
-             "final_table": len(ln.final_table), "network_edges": len(ln.network_edges)}
-print(json.dumps(t))
+sel = filtering.run_stage(out, p.search_terms, str(p.as_of), p.max_victim_age, p.min_offender_age,
+                          p.review_sample_per_rule, p.seed)
+t1 = time.time()
+ln = linking.run_stage(out, p.grading_map, str(p.as_of), p.proximity_half_life_days, p.recency_half_life_days,
+                       p.min_cell_share_days)
+t2 = time.time()
+print(json.dumps({"selection": t1 - t0, "linking": t2 - t1,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": {"full_table": len(sel.full_table), "final_table": len(ln.final_table),
+                           "network_edges": len(ln.network_edges)}}))
 """
 
 
@@ -59,19 +66,31 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return info["s"], info["mib"], info["out"]
 
 
-def bench(name: str) -> dict:
+def bench(name: str, reuse: bool = False) -> dict:
     profile, scale = PROFILES[name]
     WORK.mkdir(exist_ok=True)
     db = WORK / f"{name}.sqlite"
     out: dict = {"profile": name}
-    print(f"[{name}] synth ...", flush=True)
-    s, mib, _ = measured([str(BIN / "cse-network"), "synth", "--profile", profile, "--scale", str(scale),
-                          "--seed", "1", "--out", str(db)])
-    out["synth"] = {"seconds": round(s, 1), "peak_mib": round(mib)}
-    print(f"[{name}] selection and linking in-process ...", flush=True)
-    s, mib, stdout = measured([sys.executable, "-c", STAGES, f"sqlite:///{db}"])
-    stages = json.loads(stdout)
-    out["stages"] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in stages.items()}
+    sidecar = db.with_suffix(".synth.json")
+    if reuse and db.exists() and sidecar.exists():
+        print(f"[{name}] reusing {db.name} (synth figures from {sidecar.name})", flush=True)
+        out["synth"] = json.loads(sidecar.read_text())
+    else:
+        print(f"[{name}] synth ...", flush=True)
+        s, mib, _ = measured([str(BIN / "cse-network"), "synth", "--profile", profile, "--scale", str(scale),
+                              "--seed", "1", "--out", str(db)])
+        out["synth"] = {"seconds": round(s, 1), "peak_mib": round(mib)}
+        sidecar.write_text(json.dumps(out["synth"]))
+    stage_dir = WORK / f"stages-{name}"
+    print(f"[{name}] extraction (own process) ...", flush=True)
+    _, _, stdout = measured([sys.executable, "-c", EXTRACT, f"sqlite:///{db}", str(stage_dir)])
+    ex = json.loads(stdout)
+    print(f"[{name}] selection and linking (own process) ...", flush=True)
+    _, _, stdout = measured([sys.executable, "-c", METHOD, str(stage_dir)])
+    me = json.loads(stdout)
+    out["stages"] = {"extraction": round(ex["extraction"], 1), "extraction_peak_mib": round(ex["peak_mib"]),
+                     "selection": round(me["selection"], 1), "linking": round(me["linking"], 1),
+                     "peak_mib": round(me["peak_mib"]), "rows": {"crimes": ex["crimes"], **me["rows"]}}
     if name != "x10":
         print(f"[{name}] full run ...", flush=True)
         run_dir = WORK / f"run-{name}"
@@ -96,12 +115,14 @@ def write_results(results: list[dict]) -> None:
              f"Measured {time.strftime('%Y-%m-%d')} by `benchmarks/run.py`.", "",
              "Peak memory is the maximum resident set size of the one process doing the step "
              "(for the full run: of its largest process, i.e. the biggest notebook kernel).", "",
-             "| database | synth s | synth MiB | extraction s | selection s | linking s | stages peak MiB | "
-             "crimes | full table | final table | edges |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| database | synth s | synth MiB | extraction s | extraction MiB | selection s | linking s | "
+             "selection + linking peak MiB | crimes | full table | final table | edges |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         st = r["stages"]
         lines.append(f"| {r['profile']} | {r['synth']['seconds']} | {r['synth']['peak_mib']} | {st['extraction']} | "
-                     f"{st['selection']} | {st['linking']} | {st['peak_mib']:.0f} | {st['rows']['crimes']:,} | "
+                     f"{st['extraction_peak_mib']} | {st['selection']} | {st['linking']} | {st['peak_mib']} | "
+                     f"{st['rows']['crimes']:,} | "
                      f"{st['rows']['full_table']:,} | {st['rows']['final_table']:,} | "
                      f"{st['rows']['network_edges']:,} |")
     lines += ["", "## Whole run (`cse-network run`)", "",
@@ -124,8 +145,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profiles", nargs="+", choices=list(PROFILES), default=["small", "wmp"],
                     help="databases to measure (x10 = wmp at scale 10; slow, not in CI)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse databases already generated in benchmarks/work (and their synth figures)")
     args = ap.parse_args()
-    results = [bench(p) for p in args.profiles]
+    results = [bench(p, args.reuse) for p in args.profiles]
+    previous = json.loads((WORK / "results.json").read_text()) if (WORK / "results.json").exists() else []
+    merged = {r["profile"]: r for r in previous} | {r["profile"]: r for r in results}
+    results = [merged[k] for k in PROFILES if k in merged]
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     write_results(results)
 

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         summary = synth.generate(profile=args.profile, seed=args.seed, out=out, scale=args.scale,
                                  progress=lambda m: print("  " + m, flush=True))
-        print(f"Wrote {out} in {time.time() - t0:.1f} s ({summary.get('crimes', '?')} crimes); "
+        print(f"Wrote {out} in {time.time() - t0:.1f} s ({summary['tables']['crimes']:,} crimes); "
               f"ground truth beside it as {Path(out).stem}.truth.csv")
         return 0
     if args.command == "render":

@@ -109,7 +109,7 @@ def intel_links(logs: pd.DataFrame, members: pd.DataFrame, offenders: set[str], 
                 as_of: str, recency_half_life: float, ledger: ExclusionLedger) -> pd.DataFrame:
     """Each offender on a usable log links to each other person on it, once per log and pair."""
     logs = ledger.apply("intel log dated after as_of", logs, logs["log_date"] > pd.Timestamp(as_of), "logs")
-    logs = ledger.apply("intel log grading not included (report section 7.2)", logs,
+    logs = ledger.apply("intel log grading not included (force report section 7.2)", logs,
                         ~graded_in(logs, grading), "logs")
     members = members[["log_id", "person_id"]].drop_duplicates()
     members = members[members["log_id"].isin(set(logs["log_id"]))]

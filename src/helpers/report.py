@@ -581,7 +581,7 @@ def _exclusions_md(run_dir: Path, below: int) -> str:
     shown = ex[[c for c in names if c in ex]].rename(columns=names)
     if "Rule" in shown:
         shown["Rule"] = shown["Rule"].astype(str).str.replace(
-            r"\(report section 7\.2\)", "(see Appendix: Intelligence grading)", regex=True)
+            r"\((?:force )?report section 7\.2\)", "(see Appendix: Intelligence grading)", regex=True)
     return table_markdown(shown, "Exclusions waterfall: every row removed, by stage and rule",
                           [c for c in ("Rows in", "Excluded", "Rows out") if c in shown], below)
 

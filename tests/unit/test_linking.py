@@ -78,7 +78,7 @@ class TestIntelLinks:
     def test_every_excluded_grade_is_not_used(self, system, src, info):
         out, ledger = self.links([("L1", "2020-01-01", system, src, info)], [("L1", "O1"), ("L1", "X")])
         assert out.empty
-        assert ledger.frame().set_index("rule").loc["intel log grading not included (report section 7.2)",
+        assert ledger.frame().set_index("rule").loc["intel log grading not included (force report section 7.2)",
                                                     "rows_excluded"] == 1
 
     @pytest.mark.parametrize("system,src,info", [("5x5x5", s, i) for s in "ABC" for i in "123"]
