@@ -16,6 +16,7 @@ Node weights are harm (objective 'harm') or 1 (objective 'people').
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections import deque
 from typing import Sequence
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 Adj = Sequence[Sequence[int]]
+DEFAULT_SHARE = 0.01
 
 
 class _UnionFind:
@@ -318,7 +320,7 @@ def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float
 def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8, share: float = 0.01,
             objectives: Sequence[str] = ("harm", "people"),
             methods: Sequence[str] = ("corehd", "degree", "betweenness", "random"),
-            timed: bool = False) -> pd.DataFrame:
+            timed: bool = False, flags: Sequence[bool] | None = None) -> pd.DataFrame:
     """Every method x objective x reinsertion on the same network (the comparison table).
 
     Each method removes people until the heaviest component is <= share of
@@ -326,7 +328,8 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
     R is the robustness (Schneider et al. 2011): the mean, over q = 1..N
     people removed (the set, then everyone else by weight), of the heaviest
     component's share; lower is better. Seconds only when timed=True, so
-    the exported table stays byte-identical across runs.
+    the exported table stays byte-identical across runs. With `flags` (one
+    bool per vertex), n_flagged counts the flagged people in each set.
     """
     adj = g.get_adjlist()
     n = len(adj)
@@ -367,6 +370,8 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
                     removed_to_1pct_harm=first_below(ch, share * H),
                     harm_share_removed=float(sum(harm[v] for v in dset) / H) if H > 0 else float("nan"),
                 )
+                if flags is not None:
+                    row["n_flagged"] = int(sum(bool(flags[v]) for v in dset))
                 if timed:
                     row["seconds"] = secs
                 rows.append(row)
@@ -381,23 +386,75 @@ def dismantle(g: ig.Graph, harm: Sequence[float], cap: Sequence[float]) -> list[
     return reinsert(adj, w, caps, corehd(adj, w, caps))[0]
 
 
-def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01) -> tuple[list[int], str]:
+def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01,
+                      only: str | None = None) -> tuple[list[int], str]:
     """The whole-network order: the smaller of two reinserted sets (ties: lower R).
 
     Harm-weighted CoreHD + reinsertion is the published method; adaptive
     degree + reinsertion wins on networks whose links come from a few large
     intelligence logs (hubs). Running both costs about two seconds on
     140,000 people and removes the guesswork; the method used is reported.
+    `only` (a method name as returned) runs that method alone, e.g. to
+    repeat the base run's choice on perturbed networks.
     """
     adj = g.get_adjlist()
     w = [float(x) for x in harm]
     cap = share * sum(w)
     caps = [cap] * len(w)
-    full = degree_order(adj, w)
-    cands = {"harm-weighted CoreHD + reinsertion": reinsert(adj, w, caps, corehd(adj, w, caps))[0],
-             "adaptive degree + reinsertion": reinsert(adj, w, caps, full[:first_below(lcc_curve(adj, w, full), cap)])[0]}
+    names = {"harm-weighted CoreHD + reinsertion": "corehd", "adaptive degree + reinsertion": "degree"}
+    cands = {}
+    for name, m in names.items():
+        if only is not None and name != only:
+            continue
+        if m == "corehd":
+            cands[name] = reinsert(adj, w, caps, corehd(adj, w, caps))[0]
+        else:
+            full = degree_order(adj, w)
+            cands[name] = reinsert(adj, w, caps, full[:first_below(lcc_curve(adj, w, full), cap)])[0]
+    if not cands:
+        raise ValueError(f"unknown dismantling method {only!r}")
+    if len(cands) == 1:
+        return next(iter(cands.values())), next(iter(cands))
+
     def key(item):
         name, d = item
         return (len(d), float(lcc_curve(adj, w, complete_order(d, w))[1:].sum()), name)
     name, best = min(cands.items(), key=key)
     return best, name
+
+
+def curve_points(g: ig.Graph, harm: Sequence[float], orders: dict[str, Sequence[int]], max_points: int = 200,
+                 x_max: int | None = None) -> pd.DataFrame:
+    """Tidy dismantling curves: share of harm left in the heaviest connected set vs people removed.
+
+    `orders` maps a strategy name to its removal order (a dismantling set is
+    completed with everyone else by harm, as in `compare`). Each curve is
+    sampled at the same <= max_points values of n_removed, 0..x_max, where
+    x_max defaults to twice the fewest people any strategy needs to bring the
+    share to 1%, so the best strategies are readable and figures stay light.
+    Columns: strategy, n_removed, remaining_share.
+    """
+    adj = g.get_adjlist()
+    w = [float(x) for x in harm]
+    total = sum(w)
+    curves = {}
+    for name, order in orders.items():
+        lcc = lcc_curve(adj, w, complete_order(order, w))
+        curves[name] = lcc / total if total > 0 else lcc * 0.0
+    n = len(adj)
+    if x_max is None:
+        need = min((first_below(c, DEFAULT_SHARE) for c in curves.values()), default=0)
+        x_max = min(n, max(1, 2 * need))
+    xs = np.unique(np.round(np.linspace(0, x_max, max(2, max_points))).astype(int))
+    rows = [pd.DataFrame({"strategy": name, "n_removed": xs, "remaining_share": np.round(c[xs], 6)})
+            for name, c in curves.items()]
+    return pd.concat(rows, ignore_index=True) if rows else \
+        pd.DataFrame(columns=["strategy", "n_removed", "remaining_share"])
+
+
+def baseline_orders(g: ig.Graph, harm: Sequence[float], seed: int) -> dict[str, list[int]]:
+    """Harm-blind full orders for the curve figure: adaptive degree and a seeded random order."""
+    adj = g.get_adjlist()
+    w = [float(x) for x in harm]
+    return {"adaptive degree": degree_order(adj, w),
+            "random order": np.random.default_rng(seed).permutation(len(adj)).tolist()}

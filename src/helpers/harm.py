@@ -273,3 +273,45 @@ def illustrative_share(crimes: pd.DataFrame) -> dict[str, float]:
         ill = crimes.loc[crimes[f"status_{s}"] == "illustrative", f"harm_{s}"].sum()
         out[idx] = float(ill / total) if total > 0 else float("nan")
     return out
+
+
+def gini(values) -> float:
+    """Gini coefficient (0 = harm spread evenly over the units, 1 = all of it in one unit)."""
+    v = np.sort(np.nan_to_num(np.asarray(values, float)))
+    n, total = len(v), v.sum()
+    if n == 0 or total <= 0:
+        return float("nan")
+    return float((2 * np.arange(1, n + 1) - n - 1).dot(v) / (n * total))
+
+
+def concentration_table(people: pd.DataFrame, groups: pd.DataFrame, shares: tuple[float, ...] = (0.01, 0.10),
+                        col: str = "harm_cchi") -> pd.DataFrame:
+    """Offender- and group-level concentration of one harm column: top shares and Gini.
+
+    Columns unit, units, top_share, n_units, harm_share, gini (the same Gini on
+    every row of a unit). The top s of n units is ceil(s * n) units.
+    """
+    rows = []
+    for unit, df in (("offenders", people), ("groups", groups)):
+        h = np.sort(df[col].fillna(0).to_numpy(float))[::-1]
+        n, total, gi = len(h), h.sum(), gini(h)
+        for s in shares:
+            k = max(1, math.ceil(s * n)) if n else 0
+            rows.append(dict(unit=unit, units=n, top_share=s, n_units=k,
+                             harm_share=float(h[:k].sum() / total) if total > 0 else float("nan"), gini=gi))
+    return pd.DataFrame(rows)
+
+
+def index_agreement(crimes: pd.DataFrame) -> dict[str, float]:
+    """How far the two indices agree on the crimes both weigh: Pearson correlation of the
+    per-crime harms and the range of the ONS/CCHI ratio (equal min and max = one index
+    is a constant multiple of the other, so it adds no independent information)."""
+    both = crimes.dropna(subset=["harm_cchi", "harm_ons"])
+    both = both.loc[both["harm_cchi"] > 0]
+    if len(both) < 2:
+        return dict(n_crimes=len(both), correlation=float("nan"), ratio_min=float("nan"), ratio_max=float("nan"))
+    r = both["harm_ons"].to_numpy(float) / both["harm_cchi"].to_numpy(float)
+    c = both["harm_cchi"].to_numpy(float)
+    o = both["harm_ons"].to_numpy(float)
+    corr = float(np.corrcoef(c, o)[0, 1]) if c.std() > 0 and o.std() > 0 else float("nan")
+    return dict(n_crimes=len(both), correlation=corr, ratio_min=float(r.min()), ratio_max=float(r.max()))

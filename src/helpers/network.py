@@ -452,32 +452,41 @@ def analyse(inp: Inputs, max_group_size: int, seed: int) -> Result:
 
 # --------------------------------------------------------------- stability
 def _snapshot(inp: Inputs, pairs: pd.DataFrame, offenders: set, max_group_size: int, seed: int,
-              recency_hl: float, k_people: int, k_groups: int) -> dict[str, set]:
+              recency_hl: float, k_people: int, k_groups: int, method: str | None = None) -> dict:
     """Top-k sets of one (perturbed) network: dismantling, PageRank, members of top groups."""
     net = build(pairs, offenders)
     memb = groups(net, max_group_size, seed)
     h = node_harm(net, inp)
-    order, _ = dm.dismantle_network(net.graph, h, DISMANTLE_SHARE)
+    order, _ = dm.dismantle_network(net.graph, h, DISMANTLE_SHARE, only=method)
     pr = pagerank(net.graph)
     by_pr = sorted(range(len(pr)), key=lambda v: (-pr[v], net.people[v]))[:k_people]
     gt = prioritise(group_table(memb, inp, pairs, offenders), inp.as_of, recency_hl)
     top_g = set(gt.loc[gt["priority_rank"] <= k_groups, "group_id"])
+    band = memb["group_id"].map(gt.set_index("group_id")["priority_band"])
     return {"nominals by dismantling order": {net.people[v] for v in order[:k_people]},
             "nominals by PageRank": {net.people[v] for v in by_pr},
-            "people in the top groups by priority": set(memb.loc[memb["group_id"].isin(top_g), "person_id"])}
+            "people in the top groups by priority": set(memb.loc[memb["group_id"].isin(top_g), "person_id"]),
+            "_band": pd.Series(band.to_numpy(), index=memb["person_id"].to_numpy())}
 
 
-def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: int = 1,
+def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: int = 3,
               k_people: int = 50, k_groups: int = 10) -> pd.DataFrame:
-    """Jaccard overlap of the top-k sets between the base run (`res`) and perturbed runs.
+    """How much the rankings move between the base run (`res`) and perturbed runs.
 
     Scenarios: both half-lives halved / doubled (link weights recomputed from
-    edge_evidence), 10% of links or 2% of people removed at random
-    (n_reps seeded repetitions each, seeds seed+1...).
+    edge_evidence; deterministic, one run each), 10% of links or 2% of people
+    removed at random (n_reps seeded repetitions each, seeds seed+1...).
+    Perturbed runs repeat the base run's dismantling method (no re-selection).
+    Measures per scenario and ranking: Jaccard overlap (shared / combined) of
+    the top-k sets, and for priority bands the share of people (present in
+    both runs) whose group keeps the same band, overall and among people in
+    high-priority groups. Columns: scenario, ranking, measure, k, n_runs,
+    mean, min.
     """
     offenders = set(inp.full_table["offender_id"])
     pairs = res.pairs
-    snap = lambda p, o, rec: _snapshot(inp, p, o, max_group_size, seed, rec, k_people, k_groups)  # noqa: E731
+    snap = lambda p, o, rec: _snapshot(inp, p, o, max_group_size, seed, rec, k_people, k_groups,  # noqa: E731
+                                       res.dismantle_method)
     nd = res.nodes
     top_g = set(res.groups.loc[res.groups["priority_rank"] <= k_groups, "group_id"])
     base = {"nominals by dismantling order": set(nd.dropna(subset=["dismantle_rank"])
@@ -485,7 +494,9 @@ def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: 
             "nominals by PageRank": set(nd.sort_values(["centrality", "person_id"], ascending=[False, True])
                                         ["person_id"].head(k_people)),
             "people in the top groups by priority": set(nd.loc[nd["group_id"].isin(top_g), "person_id"])}
-    runs: list[tuple[str, dict[str, set]]] = []
+    base_band = pd.Series(nd["group_id"].map(res.groups.set_index("group_id")["priority_band"]).to_numpy(),
+                          index=nd["person_id"].to_numpy())
+    runs: list[tuple[str, dict]] = []
     for f, name in ((0.5, "half-lives halved"), (2.0, "half-lives doubled")):
         rw = cse_edges(reweight(inp.evidence, inp.as_of, inp.proximity_half_life * f, inp.recency_half_life * f),
                        inp.evidence)
@@ -503,13 +514,22 @@ def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: 
     for name, s in runs:
         for key, b in base.items():
             j = len(b & s[key]) / len(b | s[key]) if (b | s[key]) else 1.0
-            rows.append(dict(scenario=name, ranking=key, jaccard=j))
+            k = k_groups if "groups" in key else k_people
+            rows.append(dict(scenario=name, ranking=key, measure="Jaccard overlap of the top k", k=k, value=j))
+        bb, sb = base_band.align(s["_band"], join="inner")
+        same = float((bb == sb).mean()) if len(bb) else float("nan")
+        hi = bb == "high"
+        same_hi = float((sb[hi] == "high").mean()) if hi.any() else float("nan")
+        rows.append(dict(scenario=name, ranking="priority band of each person's group",
+                         measure="share of people keeping their band", k=len(bb), value=same))
+        rows.append(dict(scenario=name, ranking="priority band of each person's group",
+                         measure="share of people in high-priority groups still high", k=int(hi.sum()),
+                         value=same_hi))
     df = pd.DataFrame(rows)
-    out = df.groupby(["scenario", "ranking"], sort=False)["jaccard"].agg(
-        n_runs="size", jaccard_mean="mean", jaccard_min="min").reset_index()
-    out["k"] = np.where(out["ranking"].str.contains("groups"), k_groups, k_people)
-    out["jaccard_mean"], out["jaccard_min"] = sig(out["jaccard_mean"]), sig(out["jaccard_min"])
-    return out[["scenario", "ranking", "k", "n_runs", "jaccard_mean", "jaccard_min"]]
+    out = df.groupby(["scenario", "ranking", "measure"], sort=False).agg(
+        k=("k", "min"), n_runs=("value", "size"), mean=("value", "mean"), min=("value", "min")).reset_index()
+    out["mean"], out["min"] = sig(out["mean"]), sig(out["min"])
+    return out[["scenario", "ranking", "measure", "k", "n_runs", "mean", "min"]]
 
 
 def write_tables(out_dir: str, inp: Inputs, res: Result, tables: dict[str, pd.DataFrame]) -> None:
@@ -543,7 +563,7 @@ def centrality_summary(nodes: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def band_summary(groups_df: pd.DataFrame) -> pd.DataFrame:
+def band_summary(groups_df: pd.DataFrame, nodes: pd.DataFrame | None = None) -> pd.DataFrame:
     g = groups_df.groupby("priority_band")
     out = pd.DataFrame({
         "groups": g.size(), "people": g["n_people"].sum(), "offenders": g["n_offenders"].sum(),
@@ -552,23 +572,34 @@ def band_summary(groups_df: pd.DataFrame) -> pd.DataFrame:
         "groups_reaching_soc": g["soc_overlap"].apply(lambda s: int((s > 0).sum())),
         "median_recency": g["recency"].median().round(2),
     }).reindex(["high", "medium", "low"]).dropna(how="all").reset_index()
+    if nodes is not None:
+        out = out.merge(band_flags(groups_df, nodes), on="priority_band", how="left")
     return out
 
 
 def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
+    """Display view of the comparison: R to 2 significant figures, plain-English headers."""
     d = cmp.copy()
-    d["R_harm"] = d["R_harm"].round(4)
+    d["R_harm"] = sig(d["R_harm"], 2)
     d["harm_share_removed"] = d["harm_share_removed"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
-    cols = ["method", "reinsertion", "finished", "n_removed", "removed_to_1pct_harm", "removed_to_1pct_people",
-            "R_harm", "harm_share_removed"]
-    return d[cols]
+    for c in ("n_removed", "n_flagged", "removed_to_1pct_people"):
+        if c in d:
+            d[c] = d[c].round().astype("Int64")
+    cols = ["method", "reinsertion", "finished", "n_removed"] + (["n_flagged"] if "n_flagged" in d else []) \
+        + ["removed_to_1pct_people", "R_harm", "harm_share_removed"]
+    return labelled(d[cols])
 
 
 def overlap_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """Display view: counts of people (suppressible) apart from structural counts (groups, components)."""
     is_share = summary["measure"].str.contains("share")
+    is_people = ~is_share & summary["measure"].str.match(r"(people|CSE offenders)")
+    val = summary["value"]
+    blank = lambda s: s.astype("Int64").astype("object").where(s.notna(), "")  # noqa: E731
     return pd.DataFrame({"measure": summary["measure"],
-                         "count": summary["value"].where(~is_share).astype("Int64"),
-                         "share": summary["value"].where(is_share).map(lambda x: "" if pd.isna(x) else f"{x:.1%}")})
+                         "people": blank(val.where(is_people)),
+                         "count": blank(val.where(~is_people & ~is_share)),
+                         "share": val.where(is_share).map(lambda x: "" if pd.isna(x) else f"{x:.1%}")})
 
 
 def flag_summary(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -579,3 +610,128 @@ def flag_summary(nodes: pd.DataFrame) -> pd.DataFrame:
         rows.append(dict(flag=label, people=len(f), of_whom_offenders=int(f["is_cse_offender"].sum()),
                          in_soc_network=int(f["in_soc_network"].sum())))
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------- safeguarding, structure, display (aggregates only)
+def safeguarding_summary(nodes: pd.DataFrame, groups_df: pd.DataFrame, top: int = 50) -> pd.DataFrame:
+    """Counts of safeguarding-flagged people wherever people are ranked or counted by priority.
+
+    Columns measure, count. 'Flagged' = either flag (child offender or
+    victim-offender); 'children' = flag_child_offender. The top `top` of the
+    dismantling order are the people with dismantle_rank <= top.
+    """
+    child = nodes["flag_child_offender"].fillna(False).astype(bool)
+    vo = nodes["flag_victim_offender"].fillna(False).astype(bool)
+    flag = nodes["safeguarding_flag"].fillna(False).astype(bool)
+    off = nodes["is_cse_offender"].fillna(False).astype(bool)
+    rank = pd.to_numeric(nodes["dismantle_rank"], errors="coerce")
+    in_set = rank.notna()
+    in_top = rank <= top
+    high = nodes["group_id"].isin(groups_df.loc[groups_df["priority_band"] == "high", "group_id"])
+    rows = [
+        ("full-table CSE offenders", off.sum()),
+        ("flagged child offenders (under 18 at an offence)", child.sum()),
+        ("flagged child offenders who are full-table CSE offenders", (child & off).sum()),
+        ("victim-offenders", vo.sum()),
+        ("people with either flag", flag.sum()),
+        ("people in the dismantling set", in_set.sum()),
+        ("flagged people in the dismantling set", (flag & in_set).sum()),
+        ("flagged children in the dismantling set", (child & in_set).sum()),
+        (f"people in the top {top} of the dismantling order", in_top.sum()),
+        (f"flagged people in the top {top} of the dismantling order", (flag & in_top).sum()),
+        (f"flagged children in the top {top} of the dismantling order", (child & in_top).sum()),
+        ("people in high-priority groups", high.sum()),
+        ("flagged people in high-priority groups", (flag & high).sum()),
+        ("flagged children in high-priority groups", (child & high).sum()),
+    ]
+    return pd.DataFrame({"measure": [r[0] for r in rows], "count": [int(r[1]) for r in rows]})
+
+
+def structure(res: Result, edges: pd.DataFrame, n_largest: int = 5) -> dict:
+    """Structural facts (not counts of people in small cells): components, the largest ones,
+    and what holds the largest together (person-pairs by link source, non-offenders,
+    and the largest connected set left with crime links only)."""
+    nd = res.nodes
+    sizes = nd.groupby("component_id").size().sort_values(ascending=False, kind="mergesort")
+    giant = sizes.index[0] if len(sizes) else None
+    gp = set(nd.loc[nd["component_id"] == giant, "person_id"])
+    e = edges.loc[edges["source"].isin(CSE_SOURCES) & edges["person_a"].isin(gp) & edges["person_b"].isin(gp)]
+    by_src = e.drop_duplicates(["person_a", "person_b", "source"]).groupby("source").size()
+    srcs = e.groupby(["person_a", "person_b"])["source"].agg(set)
+    crime = e.loc[e["source"] == "crime"]
+    people = sorted(gp)
+    idx = pd.Index(people)
+    cg = ig.Graph(n=len(people), edges=list(zip(idx.get_indexer(crime["person_a"]).tolist(),
+                                                   idx.get_indexer(crime["person_b"]).tolist())))
+    g = res.groups
+    return dict(
+        n_people=len(nd), n_components=len(sizes), largest=[int(x) for x in sizes.head(n_largest)],
+        n_over_cap=int(g.loc[g["group_id"] != g["component_id"], "component_id"].nunique()),
+        n_groups=len(g), giant_people=len(gp), giant_share=len(gp) / len(nd) if len(nd) else float("nan"),
+        giant_offenders=int(nd.loc[nd["component_id"] == giant, "is_cse_offender"].sum()),
+        giant_non_offenders=int((~nd.loc[nd["component_id"] == giant, "is_cse_offender"].astype(bool)).sum()),
+        giant_pairs=len(srcs), pairs_crime=int(by_src.get("crime", 0)), pairs_intel=int(by_src.get("intel", 0)),
+        pairs_pins=int(by_src.get("pins", 0)),
+        pairs_intel_only=int(sum(1 for s in srcs if s == {"intel"})),
+        giant_crime_only_largest=int(max(cg.connected_components().sizes(), default=0)) if people else 0,
+        giant_groups=int(g.loc[g["component_id"] == giant, "group_id"].nunique()),
+    )
+
+
+def band_flags(groups_df: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Per priority band (high, medium, low): safeguarding-flagged people and flagged children."""
+    band = nodes["group_id"].map(groups_df.set_index("group_id")["priority_band"])
+    d = nodes.assign(band=band)
+    g = d.groupby("band")
+    return pd.DataFrame({"flagged": g["safeguarding_flag"].sum().astype(int),
+                         "flagged_children": g["flag_child_offender"].sum().astype(int)}) \
+        .reindex(["high", "medium", "low"]).dropna(how="all").rename_axis("priority_band").reset_index()
+
+
+LABELS = {
+    "index": "Index", "status": "Status", "n_codes": "Offence codes", "n_crimes": "Crimes", "ho_code": "Offence code",
+    "unit": "Unit", "units": "Units", "top_share": "Top share", "n_units": "Units in the top share", "harm_share": "Share of harm",
+    "gini": "Gini", "n_offenders": "Offenders",
+    "size": "People in the group", "groups": "Groups", "people": "People", "offenders": "Offenders",
+    "who": "Who", "degree_median": "Links (median)", "degree_p90": "Links (90th percentile)",
+    "betweenness_median": "Betweenness (median)", "betweenness_p90": "Betweenness (90th percentile)",
+    "pagerank_x_n_median": "PageRank × people (median; 1 = average)",
+    "priority_band": "Priority band", "share_cchi_harm": "Share of CCHI harm", "share_ons_harm": "Share of ONS harm",
+    "groups_reaching_soc": "Groups reaching SOC", "median_recency": "Recency (median)",
+    "flagged": "Safeguarding-flagged people", "flagged_children": "of whom flagged children",
+    "method": "Method", "reinsertion": "Reinsertion", "finished": "Finished", "n_removed": "People removed",
+    "n_flagged": "of whom safeguarding-flagged", "removed_to_1pct_people": "People removed to leave no set over 1% of people",
+    "R_harm": "Robustness R (lower is better)", "harm_share_removed": "Share of harm held by those removed",
+    "measure": "Measure", "count": "Count", "share": "Share", "flag": "Flag",
+    "of_whom_offenders": "of whom full-table offenders", "in_soc_network": "in the SOC network",
+    "scenario": "Scenario", "ranking": "Ranking", "k": "Size compared (k)", "n_runs": "Runs", "mean": "Mean",
+    "min": "Lowest",
+}
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The same table with plain-English column headers (display only; files keep their names)."""
+    return df.rename(columns={c: LABELS.get(c, c) for c in df.columns})
+
+
+def label(name: str) -> str:
+    """The display header of one column (for count_cols of a labelled table)."""
+    return LABELS.get(name, name)
+
+
+def dismantle_order(res: Result) -> list[int]:
+    """Vertex ids of the whole-network dismantling set, in dismantle_rank order."""
+    r = pd.to_numeric(res.nodes.set_index("person_id")["dismantle_rank"], errors="coerce")
+    pos = pd.Series(np.arange(len(res.net.people)), index=res.net.people)
+    r = r.dropna().sort_values(kind="mergesort")
+    return pos.loc[r.index].astype(int).tolist()
+
+
+def table_or_sentence(df: pd.DataFrame, caption: str, count_cols: list[str], suppress_below: int,
+                      empty: str) -> None:
+    """report.table, or the sentence `empty` when the table has no rows."""
+    from . import report
+    if len(df):
+        report.table(df, caption, count_cols=count_cols, suppress_below=suppress_below)
+    else:
+        report.md(empty)

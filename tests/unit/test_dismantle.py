@@ -130,3 +130,26 @@ def test_dismantle_network_keeps_the_smaller_set(g):
     assert method.endswith("+ reinsertion")
     # A, B, C, D, E, F, G need 4 removals to isolate everyone (e.g. C, D, F + A or B)... plus H or I.
     assert len(order) == 5
+
+
+def test_curve_points_by_hand(g):
+    # Unit harm on the 10 people. Order C, D, F: lcc after 0 removed = 7 (A..G), after C = 4 (D E F G),
+    # after C, D = 3 (E F G), after C, D, F = 2 (A B / H I). The completed order then removes the rest
+    # by weight (ties: lower id): A B E G H I J.
+    pts = dm.curve_points(g, [1.0] * 10, {"chosen": [2, 3, 5]}, max_points=200, x_max=4)
+    assert pts.columns.tolist() == ["strategy", "n_removed", "remaining_share"]
+    assert pts["n_removed"].tolist() == [0, 1, 2, 3, 4]
+    assert pts["remaining_share"].tolist() == pytest.approx([0.7, 0.4, 0.3, 0.2, 0.2])
+    # Sampling: at most max_points distinct x values, evenly spread, 0 and x_max included.
+    few = dm.curve_points(g, [1.0] * 10, {"chosen": [2, 3, 5]}, max_points=3, x_max=10)
+    assert few["n_removed"].tolist() == [0, 5, 10]
+    # Default x_max: twice the fewest removals any strategy needs to reach <= 1% (here all 10 people: 10 of 10).
+    d = dm.curve_points(g, [1.0] * 10, {"a": [2, 3, 5], "b": dm.baseline_orders(g, [1.0] * 10, 1)["random order"]})
+    assert set(d["strategy"]) == {"a", "b"} and d["n_removed"].max() == 10
+
+
+def test_compare_counts_flagged_people(g):
+    flags = [False] * 10
+    flags[2] = True  # C is in every sensible set
+    cmp = dm.compare(g, [1.0] * 10, seed=1, objectives=("harm",), methods=("corehd",), flags=flags)
+    assert (cmp["n_flagged"] <= cmp["n_removed"]).all() and "n_flagged" in cmp

@@ -202,3 +202,27 @@ def test_concentration_and_illustrative_share(full_table):
     share = harm.illustrative_share(crimes)
     assert share["cchi"] == pytest.approx(110 / 160)  # c1 + c2 illustrative, c4 secondary
     assert share["ons_css"] == pytest.approx(1.0)
+
+
+def test_gini_and_group_concentration_by_hand():
+    # Harms 0, 0, 0, 4: Gini = sum((2i - n - 1) v_i) / (n * total) with sorted v = (2*4 - 5) * 4 / (4 * 4) = 0.75.
+    assert harm.gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    assert harm.gini([1, 1, 1, 1]) == pytest.approx(0.0)
+    people = pd.DataFrame({"harm_cchi": [10.0, 5.0, 3.0, 2.0]})           # total 20
+    groups = pd.DataFrame({"harm_cchi": [6.0, 4.0]})                      # total 10
+    t = harm.concentration_table(people, groups, shares=(0.10, 0.5))
+    # offenders: top 10% = ceil(0.4) = 1 -> 10/20; top 50% = 2 -> 15/20. groups: 1 -> 6/10 either way.
+    assert t["unit"].tolist() == ["offenders", "offenders", "groups", "groups"]
+    assert t["n_units"].tolist() == [1, 2, 1, 1]
+    assert t["harm_share"].tolist() == pytest.approx([0.5, 0.75, 0.6, 0.6])
+    # groups 4, 6: (-1*4 + 1*6) / (2 * 10) = 0.1
+    assert t.loc[t["unit"] == "groups", "gini"].iloc[0] == pytest.approx(0.1)
+
+
+def test_index_agreement_detects_a_constant_multiple():
+    crimes = pd.DataFrame({"harm_cchi": [1.0, 2.0, 5.0, None], "harm_ons": [2.0, 4.0, 10.0, 3.0]})
+    a = harm.index_agreement(crimes)
+    assert a["n_crimes"] == 3 and a["correlation"] == pytest.approx(1.0)
+    assert a["ratio_min"] == pytest.approx(2.0) and a["ratio_max"] == pytest.approx(2.0)
+    b = harm.index_agreement(pd.DataFrame({"harm_cchi": [1.0, 2.0, 5.0], "harm_ons": [1.0, 4.0, 5.0]}))
+    assert b["ratio_min"] == pytest.approx(1.0) and b["ratio_max"] == pytest.approx(2.0) and b["correlation"] < 1

@@ -170,12 +170,49 @@ def test_stage_end_to_end_is_deterministic(tmp_path):
             "harm_ons", "dismantle_rank", "flag_child_offender", "flag_victim_offender",
             "safeguarding_flag"} <= set(res.nodes.columns)
     assert n.loc["B", "flag_victim_offender"] == False  # noqa: E712 (B was a victim, never an offender)
-    st = network.stability(inp, res, 150, seed=1)
+    st = network.stability(inp, res, 150, seed=1, n_reps=2)
     assert set(st["scenario"]) == {"half-lives halved", "half-lives doubled", "10% of links removed",
                                    "2% of people removed"}
+    assert st.loc[st["scenario"] == "10% of links removed", "n_runs"].eq(2).all()
+    assert st.loc[st["scenario"] == "half-lives halved", "n_runs"].eq(1).all()
+    assert (st["min"] <= st["mean"] + 1e-12).all() and st["mean"].between(0, 1).all()
+    assert "share of people keeping their band" in set(st["measure"])
+    sv = network.structure(res, inp.edges)
+    assert sv["n_components"] == 3 and sv["largest"] == [7, 2, 1] and sv["giant_people"] == 7
+    assert sv["pairs_crime"] == 8 and sv["pairs_intel"] == 1 and sv["pairs_intel_only"] == 0
+    assert sv["giant_crime_only_largest"] == 7
     network.write_tables(str(tmp_path), inp, res, {"stability": st})
     first = (tmp_path / "tables" / "network_nodes.csv").read_bytes()
     res2 = network.analyse(network.load_inputs(str(tmp_path), "data/reference/harm_weights.csv",
                                                "2021-03-15", 365, 730), 150, 1)
     network.write_tables(str(tmp_path), inp, res2, {"stability": st})
     assert (tmp_path / "tables" / "network_nodes.csv").read_bytes() == first
+
+
+def test_safeguarding_summary_counts_by_hand():
+    nodes = pd.DataFrame({
+        "person_id": list("PQRSTU"),
+        "group_id": ["g1", "g1", "g2", "g2", "g3", "g3"],
+        "is_cse_offender": [True, True, True, False, True, False],
+        "flag_child_offender": [True, False, True, False, False, False],
+        "flag_victim_offender": [False, True, True, True, False, False],
+        "dismantle_rank": pd.array([1, pd.NA, 2, 60, pd.NA, pd.NA], dtype="Int64"),
+    })
+    nodes["safeguarding_flag"] = nodes["flag_child_offender"] | nodes["flag_victim_offender"]
+    groups = pd.DataFrame({"group_id": ["g1", "g2", "g3"], "priority_band": ["high", "low", "high"]})
+    s = network.safeguarding_summary(nodes, groups, top=50).set_index("measure")["count"]
+    assert s["full-table CSE offenders"] == 4
+    assert s["flagged child offenders (under 18 at an offence)"] == 2            # P, R
+    assert s["victim-offenders"] == 3                                            # Q, R, S
+    assert s["people with either flag"] == 4                                     # P Q R S
+    assert s["people in the dismantling set"] == 3                               # P R S
+    assert s["flagged people in the dismantling set"] == 3
+    assert s["flagged children in the dismantling set"] == 2
+    assert s["flagged people in the top 50 of the dismantling order"] == 2       # P (1), R (2); S is 60th
+    assert s["flagged children in the top 50 of the dismantling order"] == 2
+    assert s["people in high-priority groups"] == 4                              # g1 + g3
+    assert s["flagged people in high-priority groups"] == 2                      # P, Q
+    assert s["flagged children in high-priority groups"] == 1                    # P
+    bf = network.band_flags(groups, nodes).set_index("priority_band")
+    assert bf.loc["high", "flagged"] == 2 and bf.loc["low", "flagged_children"] == 1
+    assert network.labelled(bf.reset_index()).columns[0] == "Priority band"
