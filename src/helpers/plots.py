@@ -469,3 +469,11 @@ def stability(df: pd.DataFrame, x: str = "perturbation", y: str = "agreement",
             + scale_colour_manual(values=OKABE_ITO)
             + labs(x=x.replace("_", " ").capitalize(), y=y_label)
             + theme_report() + theme(figure_size=(6.5, 3.6)))
+
+
+def age_mode(rows: pd.DataFrame, who: str, lo: int | None = None, hi: int | None = None) -> int | None:
+    """Most common age (one count per crime and person) within [lo, hi], for the prose on age peaks."""
+    pairs = rows.dropna(subset=[f"{who}_age"]).drop_duplicates(["crime_id", f"{who}_id"])
+    ages = pairs[f"{who}_age"].astype(int)
+    ages = ages[(ages >= (lo if lo is not None else ages.min())) & (ages <= (hi if hi is not None else ages.max()))]
+    return int(ages.value_counts().sort_index().idxmax()) if len(ages) else None

@@ -230,3 +230,13 @@ def test_partial_last_year_is_marked(full, fin):
     assert p.data.loc[p.data["year"] == 2021, "partial"].all()
     assert not p.data.loc[p.data["year"] < 2021, "partial"].any()
     assert "2021 (to 10 Jan)" in p.labels.get("x", "") if hasattr(p.labels, "get") else True
+
+
+def test_age_mode_counts_each_crime_and_person_once():
+    import pandas as pd
+    from helpers.plots import age_mode
+    # V1 is 14 on C1 (two offenders -> two rows, counted once), V2 is 15 on C2 and C3 -> 15 is the mode
+    rows = pd.DataFrame({"crime_id": ["C1", "C1", "C2", "C3"], "victim_id": ["V1", "V1", "V2", "V2"],
+                         "victim_age": [14, 14, 15, 15]})
+    assert age_mode(rows, "victim") == 15
+    assert age_mode(rows, "victim", hi=14) == 14
