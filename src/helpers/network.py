@@ -577,9 +577,14 @@ def band_summary(groups_df: pd.DataFrame, nodes: pd.DataFrame | None = None) -> 
     return out
 
 
+METHOD_LABELS = {"corehd": "CoreHD (harm tie-breaks)", "targeted": "harm-targeted adaptive degree",
+                 "degree": "adaptive degree", "betweenness": "adaptive betweenness", "random": "random order"}
+
+
 def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
     """Display view of the comparison: R to 2 significant figures, plain-English headers."""
     d = cmp.copy()
+    d["method"] = d["method"].map(METHOD_LABELS).fillna(d["method"])
     d["R_harm"] = sig(d["R_harm"], 2)
     d["harm_share_removed"] = d["harm_share_removed"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
     for c in ("n_removed", "n_flagged", "removed_to_1pct_people"):

@@ -102,7 +102,7 @@ def test_compare_table_shape_and_determinism(g):
     a = dm.compare(g, w, seed=7)
     b = dm.compare(g, w, seed=7)
     assert a.equals(b)
-    assert len(a) == 16 and set(a["method"]) == {"corehd", "degree", "betweenness", "random"}
+    assert len(a) == 20 and set(a["method"]) == {"corehd", "targeted", "degree", "betweenness", "random"}
     ok = a.loc[a["finished"]]
     assert (ok["removed_to_1pct_harm"] <= 10).all()
     assert ((ok["R_harm"] >= 0) & (ok["R_harm"] <= 1)).all()
@@ -153,3 +153,21 @@ def test_compare_counts_flagged_people(g):
     flags[2] = True  # C is in every sensible set
     cmp = dm.compare(g, [1.0] * 10, seed=1, objectives=("harm",), methods=("corehd",), flags=flags)
     assert (cmp["n_flagged"] <= cmp["n_removed"]).all() and "n_flagged" in cmp
+
+
+def test_targeted_degree_attacks_only_components_over_the_harm_cap():
+    import igraph as ig
+    from helpers.dismantle import degree_order, targeted_degree
+    # A: hub 0 with leaves 1-3, every member harm 1 (component harm 4).
+    # B: hub 4 with leaves 5-9, no harm (component harm 0), and a bigger hub.
+    # Cap 2 (half of 4): only A is over it; removing hub 0 leaves four pieces of harm 1.
+    g = ig.Graph(n=10, edges=[(0, 1), (0, 2), (0, 3)] + [(4, k) for k in range(5, 10)])
+    harm = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    assert targeted_degree(g, harm, cap=2.0) == [0]
+    assert degree_order(g.get_adjlist(), harm)[0] == 4  # plain adaptive degree spends its first removal on B
+
+
+def test_targeted_degree_removes_nothing_when_every_component_is_under_the_cap():
+    import igraph as ig
+    from helpers.dismantle import targeted_degree
+    assert targeted_degree(ig.Graph(n=3, edges=[(0, 1)]), [1, 1, 1], cap=5.0) == []
