@@ -171,3 +171,21 @@ def test_targeted_degree_removes_nothing_when_every_component_is_under_the_cap()
     import igraph as ig
     from helpers.dismantle import targeted_degree
     assert targeted_degree(ig.Graph(n=3, edges=[(0, 1)]), [1, 1, 1], cap=5.0) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kept_order_is_within_15pct_of_adaptive_betweenness_and_beats_harm_blind_orders(seed):
+    """Issue target on networks small enough for adaptive betweenness to finish (600 people, scale-free)."""
+    import random
+
+    import igraph as ig
+    import numpy as np
+
+    random.seed(seed)  # igraph's generators draw from Python's random module
+    g = ig.Graph.Barabasi(600, 2)
+    harm = np.random.default_rng(seed).exponential(1, 600).round(3)
+    cmp = dm.compare(g, harm, seed, objectives=("harm",), max_work=1e12)
+    n = cmp[cmp["reinsertion"]].set_index("method")["n_removed"]
+    kept, _ = dm.dismantle_network(g, harm, 0.01)
+    assert len(kept) <= 1.15 * n["betweenness"]
+    assert len(kept) <= n["degree"] and len(kept) < n["random"]
