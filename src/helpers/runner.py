@@ -32,8 +32,8 @@ class RunError(RuntimeError):
     """A run failed; the message says where, why, and what was kept."""
 
 
-def notebooks() -> list[Path]:
-    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
 def declared_parameters(nb: Path) -> list[str]:
@@ -84,7 +84,7 @@ def ensure_default_database(params: Params, say: Callable[[str], None]) -> None:
 
 
 def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
-        fail_after: str | None = None, keep_work: bool = False) -> Path:
+        fail_after: str | None = None, keep_work: bool = False, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
     """Execute every notebook into a temporary folder, then swap it into params.out_dir.
 
     `fail_after` names a notebook after which the run is made to fail: the
@@ -102,14 +102,20 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
     (tmp / "notebooks").mkdir(parents=True)
     values = params.for_notebook() | {"out_dir": str(tmp)}
     timings: dict[str, float] = {}
-    nbs = notebooks()
+    nbs = notebooks(notebook_dir)
     if not nbs:
-        raise RunError(f"No notebooks found in {NOTEBOOK_DIR}.")
+        raise RunError(f"No notebooks found in {notebook_dir}.")
     catcher = _WarningCatcher()
     pm_logger = logging.getLogger("papermill")
     pm_logger.addHandler(catcher)
     try:
         for i, nb in enumerate(nbs, 1):
+            tagged = sum("parameters" in c.get("metadata", {}).get("tags", [])
+                         for c in json.loads(nb.read_text())["cells"])
+            if tagged != 1:
+                raise RunError(
+                    f"{nb.name} has {tagged} cells tagged 'parameters' (it needs exactly one): with none, "
+                    "papermill would silently run the notebook's own defaults. Fix the cell's tag.")
             declared = declared_parameters(nb)
             unknown = [k for k in declared if k not in values]
             if unknown:

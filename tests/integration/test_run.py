@@ -145,3 +145,21 @@ class TestCommandLine:
         assert res.returncode != 0
         assert res.stderr.startswith("cse-network: error:") and "as_of" in res.stderr
         assert "Traceback" not in res.stderr
+
+
+def test_a_mistyped_parameters_tag_fails_the_run(tmp_path):
+    """A mistyped `parameters` tag would let papermill run the notebook's own defaults; the run refuses."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    cell = new_code_cell('out_dir = "x"')
+    cell.metadata["tags"] = ["parameter"]  # typo: papermill warns and would run with the defaults
+    nb = new_notebook(cells=[cell, new_code_cell("print(out_dir)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "01_typo.ipynb")
+    out = tmp_path / "output"
+    with pytest.raises(RunError, match=r"01_typo\.ipynb has 0 cells tagged 'parameters'"):
+        run(small_params(out), render=False, say=lambda m: None, notebook_dir=folder)
+    assert not out.exists()
