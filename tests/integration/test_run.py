@@ -163,3 +163,18 @@ def test_a_mistyped_parameters_tag_fails_the_run(tmp_path):
     with pytest.raises(RunError, match=r"01_typo\.ipynb has 0 cells tagged 'parameters'"):
         run(small_params(out), render=False, say=lambda m: None, notebook_dir=folder)
     assert not out.exists()
+
+
+def test_planted_groups_are_recovered_above_a_floor(finished_run):
+    """Issue 6 ground truth on the small profile: floors set well under what the method achieves."""
+    from helpers.synth import recovery
+    from helpers.store import read_table
+
+    truth = pd.read_csv(SMALL_DB.with_suffix(".truth.csv"), dtype=str)
+    summary, per = recovery(truth, read_table(finished_run, "final_table"), read_table(finished_run, "network_nodes"),
+                            read_table(finished_run, "network_groups"))
+    assert summary["planted_groups"] >= 3
+    assert summary["share_in_final_table"] >= 0.9
+    assert summary["median_recall"] >= 0.8
+    assert summary["median_precision"] >= 0.5
+    assert summary["share_in_high_priority_groups"] >= 0.5
