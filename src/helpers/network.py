@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import dismantle as dm
+from .filtering import age_years
 from . import harm as hm
 from .store import load_work, read_table
 
@@ -354,12 +355,6 @@ def soc_overlap(net: Network, membership: pd.DataFrame, groups_df: pd.DataFrame,
 
 
 # ------------------------------------------------------------ safeguarding
-def _whole_years(dob: pd.Series, date: pd.Series) -> pd.Series:
-    dob, date = pd.to_datetime(dob), pd.to_datetime(date)
-    before = (date.dt.month < dob.dt.month) | ((date.dt.month == dob.dt.month) & (date.dt.day < dob.dt.day))
-    return date.dt.year - dob.dt.year - before.astype(float)
-
-
 def safeguarding(extraction: dict[str, pd.DataFrame], people: list[str]) -> pd.DataFrame:
     """Safeguarding flags, kept apart from threat and never used in any score.
 
@@ -373,10 +368,10 @@ def safeguarding(extraction: dict[str, pd.DataFrame], people: list[str]) -> pd.D
     cn = cn.loc[cn["person_id"].isin(people)].merge(
         extraction["crimes"][["crime_id", "committed_from"]], on="crime_id", how="left")
     role = cn["role"].astype(str).str.strip().str.upper()
-    age = _whole_years(cn["dob"], cn["committed_from"])
+    age = age_years(cn["dob"], cn["committed_from"])  # the same whole-years rule as the full table
     cn = cn.assign(off=role.isin(OFFENDER_ROLES), vic=role.eq("VICTIM"),
-                   child_off=role.isin(OFFENDER_ROLES) & age.between(0, 17),
-                   child_vic=role.eq("VICTIM") & (age.clip(lower=0) <= 17))
+                   child_off=role.isin(OFFENDER_ROLES) & age.between(0, 17).fillna(False).astype(bool),
+                   child_vic=role.eq("VICTIM") & (age.clip(lower=0) <= 17).fillna(False).astype(bool))
     g = cn.groupby("person_id")
     per = pd.DataFrame({"off": g["off"].any(), "vic": g["vic"].any(), "child_off": g["child_off"].any(),
                         "child_vic": g["child_vic"].any(),

@@ -392,10 +392,9 @@ def lorenz_points(values) -> pd.DataFrame:
 
 
 def gini(values) -> float:
-    """Gini coefficient of harm (0 = spread evenly, 1 = all in one unit)."""
-    pts = lorenz_points(values)
-    x, y = pts["share_units"].to_numpy(), pts["share_harm"].to_numpy()
-    return float(1 - np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1])))
+    """Gini coefficient of harm (0 = spread evenly, 1 = all in one unit); one formula, in harm.py."""
+    from .harm import gini as _gini
+    return _gini(values)
 
 
 def top_share(values, top: float = 0.1) -> float:
