@@ -447,18 +447,25 @@ def analyse(inp: Inputs, max_group_size: int, seed: int) -> Result:
 
 # --------------------------------------------------------------- stability
 def _snapshot(inp: Inputs, pairs: pd.DataFrame, offenders: set, max_group_size: int, seed: int,
-              recency_hl: float, k_people: int, k_groups: int, method: str | None = None) -> dict:
-    """Top-k sets of one (perturbed) network: dismantling, PageRank, members of top groups."""
+              recency_hl: float, k_people: int, k_groups: int, method: str | None = None,
+              top_dismantle: set | None = None) -> dict:
+    """Top-k sets of one (perturbed) network: dismantling, PageRank, members of top groups.
+
+    `top_dismantle` is passed when only link weights changed: the dismantling
+    order depends on who is linked and on harm, not on weights, so the base
+    run's top set stands and is not recomputed.
+    """
     net = build(pairs, offenders)
     memb = groups(net, max_group_size, seed)
-    h = node_harm(net, inp)
-    order, _ = dm.dismantle_network(net.graph, h, DISMANTLE_SHARE, only=method)
+    if top_dismantle is None:
+        order, _ = dm.dismantle_network(net.graph, node_harm(net, inp), DISMANTLE_SHARE, only=method)
+        top_dismantle = {net.people[v] for v in order[:k_people]}
     pr = pagerank(net.graph)
     by_pr = sorted(range(len(pr)), key=lambda v: (-pr[v], net.people[v]))[:k_people]
     gt = prioritise(group_table(memb, inp, pairs, offenders), inp.as_of, recency_hl)
     top_g = set(gt.loc[gt["priority_rank"] <= k_groups, "group_id"])
     band = memb["group_id"].map(gt.set_index("group_id")["priority_band"])
-    return {"nominals by dismantling order": {net.people[v] for v in order[:k_people]},
+    return {"nominals by dismantling order": top_dismantle,
             "nominals by PageRank": {net.people[v] for v in by_pr},
             "people in the top groups by priority": set(memb.loc[memb["group_id"].isin(top_g), "person_id"]),
             "_band": pd.Series(band.to_numpy(), index=memb["person_id"].to_numpy())}
@@ -471,7 +478,9 @@ def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: 
     Scenarios: both half-lives halved / doubled (link weights recomputed from
     edge_evidence; deterministic, one run each), 10% of links or 2% of people
     removed at random (n_reps seeded repetitions each, seeds seed+1...).
-    Perturbed runs repeat the base run's dismantling method (no re-selection).
+    Perturbed runs repeat the base run's dismantling method (no re-selection);
+    the half-life scenarios change weights only, so their dismantling order is
+    the base order (overlap 1 by construction, as the report says).
     Measures per scenario and ranking: Jaccard overlap (shared / combined) of
     the top-k sets, and for priority bands the share of people (present in
     both runs) whose group keeps the same band, overall and among people in
@@ -480,8 +489,8 @@ def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: 
     """
     offenders = set(inp.full_table["offender_id"])
     pairs = res.pairs
-    snap = lambda p, o, rec: _snapshot(inp, p, o, max_group_size, seed, rec, k_people, k_groups,  # noqa: E731
-                                       res.dismantle_method)
+    snap = lambda p, o, rec, top=None: _snapshot(inp, p, o, max_group_size, seed, rec, k_people,  # noqa: E731
+                                                 k_groups, res.dismantle_method, top)
     nd = res.nodes
     top_g = set(res.groups.loc[res.groups["priority_rank"] <= k_groups, "group_id"])
     base = {"nominals by dismantling order": set(nd.dropna(subset=["dismantle_rank"])
@@ -495,7 +504,7 @@ def stability(inp: Inputs, res: Result, max_group_size: int, seed: int, n_reps: 
     for f, name in ((0.5, "half-lives halved"), (2.0, "half-lives doubled")):
         rw = cse_edges(reweight(inp.evidence, inp.as_of, inp.proximity_half_life * f, inp.recency_half_life * f),
                        inp.evidence)
-        runs.append((name, snap(rw, offenders, inp.recency_half_life * f)))
+        runs.append((name, snap(rw, offenders, inp.recency_half_life * f, base["nominals by dismantling order"])))
     people = sorted(offenders | set(pairs["person_a"]) | set(pairs["person_b"]))
     for r in range(1, n_reps + 1):
         rng = np.random.default_rng(seed + r)
