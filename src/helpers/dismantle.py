@@ -242,20 +242,48 @@ def complete_order(first: Sequence[int], w: Sequence[float]) -> list[int]:
 
 def lcc_curve(adj: Adj, w: Sequence[float], order: Sequence[int]) -> np.ndarray:
     """lcc[q] = weight of the heaviest component after removing order[:q] (reverse union-find)."""
-    n = len(order)
-    uf = _UnionFind(w)
+    return lcc_curves(adj, [w], order)[0]
+
+
+def lcc_curves(adj: Adj, weights: Sequence[Sequence[float]], order: Sequence[int]) -> list[np.ndarray]:
+    """lcc_curve for several weightings in one reverse union-find pass (harm and people together).
+
+    The union-find is inlined (path halving, lower root wins) because this
+    loop runs over every person and link for every curve in the comparison.
+    """
+    n, k = len(order), len(weights)
+    parent = list(range(len(adj)))
+    wts = [[float(x) for x in w] for w in weights]
     present = [False] * len(adj)
-    lcc = np.zeros(n + 1)
-    best = 0.0
+    curves = [np.zeros(n + 1) for _ in range(k)]
+    best = [0.0] * k
     for q in range(n - 1, -1, -1):
         v = order[q]
         present[v] = True
         for u in adj[v]:
             if present[u]:
-                uf.union(u, v)
-        best = max(best, uf.weight[uf.find(v)])
-        lcc[q] = best
-    return lcc
+                ra = u
+                while parent[ra] != ra:
+                    parent[ra] = parent[parent[ra]]
+                    ra = parent[ra]
+                rb = v
+                while parent[rb] != rb:
+                    parent[rb] = parent[parent[rb]]
+                    rb = parent[rb]
+                if ra != rb:
+                    if ra > rb:
+                        ra, rb = rb, ra
+                    parent[rb] = ra
+                    for i in range(k):
+                        wts[i][ra] += wts[i][rb]
+        r = v
+        while parent[r] != r:
+            r = parent[r]
+        for i in range(k):
+            if wts[i][r] > best[i]:
+                best[i] = wts[i][r]
+            curves[i][q] = best[i]
+    return curves
 
 
 def first_below(lcc: np.ndarray, threshold: float) -> int:
@@ -401,7 +429,7 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
                 dset = reinsert(adj, wt, caps, base)[0] if reinsertion else list(base)
                 secs = t_method + time.perf_counter() - t1
                 order = complete_order(dset, wt)
-                ch, cp = lcc_curve(adj, harm, order), lcc_curve(adj, ones, order)
+                ch, cp = lcc_curves(adj, [harm, ones], order)
                 row |= dict(
                     finished=True, n_removed=len(dset),
                     R_harm=float(ch[1:].sum() / (n * H)) if H > 0 else float("nan"),
