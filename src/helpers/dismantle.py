@@ -328,13 +328,15 @@ def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 
     alive = np.ones(len(adj), bool)
     deg = [len(a) for a in adj]
     order: list[int] = []
+    pool = np.arange(len(adj))  # whole components still over the cap (removals only split them)
     while True:
-        ids = np.flatnonzero(alive)
+        ids = pool[alive[pool]]
         memb = np.asarray(g.subgraph(ids.tolist()).connected_components().membership, int)
         over = np.bincount(memb, weights=wv[ids]) > cap
         if not over.any():
             return order
-        heap = [(-deg[v], -wv[v], int(v)) for v in ids[over[memb]]]
+        pool = ids[over[memb]]
+        heap = [(-deg[v], -wv[v], int(v)) for v in pool]
         heapq.heapify(heap)
         batch = max(1, min(refresh, len(heap) // 100))  # exact (1) on small sets, batched on large
         taken = 0
