@@ -277,9 +277,6 @@ def headline(sel: Selection, summary_start: str, summary_end: str) -> dict[str, 
     }
 
 
-RULE_LABELS = {"title": "title", "if_code": "crime flag", "mo": "MO"}
-
-
 def rule_counts(flags: pd.DataFrame, full_table: pd.DataFrame) -> pd.DataFrame:
     """Selected crimes per rule combination, and how many of them reach the full table.
 
@@ -290,8 +287,6 @@ def rule_counts(flags: pd.DataFrame, full_table: pd.DataFrame) -> pd.DataFrame:
     in_full = flags["crime_id"].isin(set(full_table["crime_id"]))
     out = (flags.assign(in_full=in_full).groupby("matched_rules")
            .agg(selected=("crime_id", "size"), in_full=("in_full", "sum")).reset_index())
-    out["rules matched"] = out["matched_rules"].map(
-        lambda r: " + ".join(RULE_LABELS[x] for x in r.split("|")))
-    out = out.sort_values(["selected", "rules matched"], ascending=[False, True])
+    out = out.sort_values(["selected", "matched_rules"], ascending=[False, True])
     return out.rename(columns={"selected": "crimes selected", "in_full": "crimes in the full table"})[
-        ["rules matched", "crimes selected", "crimes in the full table"]].reset_index(drop=True)
+        ["matched_rules", "crimes selected", "crimes in the full table"]].reset_index(drop=True)

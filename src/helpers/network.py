@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from . import dismantle as dm
+from .extraction import ROLES
 from .filtering import age_years
 from . import harm as hm
 from .store import load_work, read_table
 
 CSE_SOURCES = ("crime", "intel", "pins")
-OFFENDER_ROLES = {"OFFENDER", "DEFENDANT", "SUSPECT", "PERSON THOUGHT RESPONSIBLE", "PERSON PROBABLY RESPONSIBLE"}
+OFFENDER_ROLES = {r for r, kind in ROLES.items() if kind == "offender"}
 # Group priority: weights of the transparent score (they sum to 1).
 PRIORITY_WEIGHTS = {"harm_cchi": 0.25, "harm_ons": 0.25, "size": 0.20, "recency": 0.20, "soc": 0.10}
 BANDS = (("high", 0.10), ("medium", 0.30))  # top 10% high, next 20% medium, rest low

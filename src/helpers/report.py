@@ -576,9 +576,8 @@ def _exclusions_md(run_dir: Path, below: int) -> str:
     ex = _read(run_dir, "exclusions")
     if ex is None:
         return "No exclusions table was produced in this run."
-    names = {"stage": "Stage", "rule": "Rule", "unit": "Unit", "rows_in": "Rows in", "rows_excluded": "Excluded",
-             "rows_out": "Rows out"}
-    shown = ex[[c for c in names if c in ex]].rename(columns=names)
+    shown = ex[[c for c in ("stage", "rule", "unit", "rows_in", "rows_excluded", "rows_out") if c in ex]]
+    shown = shown.rename(columns=HEADERS)
     if "Rule" in shown:
         shown["Rule"] = shown["Rule"].astype(str).str.replace(
             r"\((?:force )?report section 7\.2\)", "(see Appendix: Intelligence grading)", regex=True)

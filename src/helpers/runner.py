@@ -127,7 +127,7 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
                     str(nb), str(tmp / "notebooks" / nb.name),
                     parameters={k: values[k] for k in declared},
                     kernel_name="python3", cwd=str(ROOT), progress_bar=False, log_output=False,
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP-transport banner
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP-transport banner or shutdown noise
                 )
             except pm.PapermillExecutionError as exc:
                 raise RunError(
@@ -220,4 +220,4 @@ def refresh_notebooks(say: Callable[[str], None] = print) -> None:
     for nb in notebooks():
         say(f"refreshing {nb.name} ...")
         pm.execute_notebook(str(nb), str(nb), kernel_name="python3", cwd=str(ROOT), progress_bar=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])

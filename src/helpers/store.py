@@ -116,13 +116,3 @@ class ExclusionLedger:
     def frame(self) -> pd.DataFrame:
         cols = ["stage", "rule", "unit", "rows_in", "rows_excluded", "rows_out"]
         return pd.DataFrame(self.rows, columns=cols)
-
-
-LEDGER_HEADERS = {"stage": "Stage", "rule": "Rule", "unit": "Counted in", "rows_in": "Rows in",
-                  "rows_excluded": "Excluded", "rows_out": "Rows out"}
-
-
-def ledger_for_display(ex: pd.DataFrame) -> pd.DataFrame:
-    """The exclusions ledger with plain-English headers and stage names."""
-    out = ex.replace({"stage": {"full_table": "full table"}})
-    return out[list(LEDGER_HEADERS)].rename(columns=LEDGER_HEADERS)

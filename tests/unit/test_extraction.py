@@ -157,15 +157,6 @@ def test_a_ten_thousand_person_log_links_the_offender_to_everyone_once():
     assert out["weight"].iloc[0] == pytest.approx(1 / (n - 1))
 
 
-def test_ledger_for_display_uses_plain_headers():
-    from helpers.store import ledger_for_display
-    ex = pd.DataFrame([{"stage": "full_table", "rule": "r", "unit": "rows", "rows_in": 3, "rows_excluded": 1,
-                        "rows_out": 2}])
-    out = ledger_for_display(ex)
-    assert list(out.columns) == ["Stage", "Rule", "Counted in", "Rows in", "Excluded", "Rows out"]
-    assert out["Stage"].iloc[0] == "full table"
-
-
 def test_most_missing_ranks_columns_by_share():
     from helpers.extraction import most_missing
     profile = pd.DataFrame({"table": ["t", "t", "u"], "column": ["a", "b", "c"], "missing": [0, 5, 1],

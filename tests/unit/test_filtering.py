@@ -219,9 +219,10 @@ def test_rule_counts_give_each_combination_and_its_yield():
     from helpers.filtering import rule_counts
     flags = pd.DataFrame({"crime_id": ["A", "B", "C", "D"], "matched_rules": ["mo", "mo", "title|mo", "mo"]})
     full = pd.DataFrame({"crime_id": ["C", "D"]})
-    out = rule_counts(flags, full).set_index("rules matched")
-    assert out.loc["MO"].tolist() == [3, 1]            # A, B, D selected; only D reaches the full table
-    assert out.loc["title + MO"].tolist() == [1, 1]
+    out = rule_counts(flags, full).set_index("matched_rules")
+    assert out.loc["mo"].tolist() == [3, 1]            # A, B, D selected; only D reaches the full table
+    assert out.loc["title|mo"].tolist() == [1, 1]
+    assert out.index.tolist() == ["mo", "title|mo"]    # most selected first
 
 
 def test_data_quality_counts_unknown_and_implausible_offender_ages():
