@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 SMALL  := data/synthetic/small.sqlite
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast notebooks bench screenshot clean
+.PHONY: help setup report lint test test-fast notebooks bench screenshot clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -22,13 +22,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create or refresh .venv from requirements.lock (with cse-network installed)
 
-$(SMALL): $(STAMP) src/helpers/synth.py
+$(SMALL): $(STAMP) $(wildcard src/helpers/synth/*.py)
 	$(BIN)/cse-network synth --profile small --seed 1 --out $(SMALL)
 
 report: setup ## run the whole pipeline on the embedded synthetic force (wmp scale) into output/
 	$(BIN)/cse-network run
 
-test: setup $(SMALL) ## run every test: unit, integration, and nbval on the notebooks
+lint: setup ## ruff (style, imports, bugs, complexity) and mypy (types); no file in git over 1 MB
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy src
+	$(BIN)/python scripts/check_large_files.py --max-kb 1024
+
+test: setup lint $(SMALL) ## run lint, then every test: unit, integration, and nbval on the notebooks
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:cacheprovider
 
