@@ -32,22 +32,23 @@ from .config import PARAMS_FILE, REFERENCE_DIR, resolve_db_url, resolve_path
 from .store import ExclusionLedger, file_hash, frame_hash
 
 # CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
+# A child row's parent id (crime_nominals.crime_id...) may be null: the row is then an orphan (counted).
 SCHEMA: dict[str, dict[str, str]] = {
     "crimes": {
         "crime_id": "key", "committed_from": "date", "committed_to": "date_null",
         "recorded_date": "date", "ho_offence_code": "text", "offence_title": "text",
         "offence_type": "text", "mo_text": "text",
     },
-    "crime_if_codes": {"crime_id": "key", "if_code": "text"},
+    "crime_if_codes": {"crime_id": "id", "if_code": "text"},
     "crime_nominals": {
-        "crime_id": "key", "person_id": "id", "role": "text", "dob": "date_null",
+        "crime_id": "id", "person_id": "id", "role": "text", "dob": "date_null",
         "sex": "text", "ethnicity": "text",
     },
     "intel_logs": {
         "log_id": "key", "log_date": "date", "grading_system": "text",
         "source_grade": "text", "information_grade": "text",
     },
-    "intel_log_nominals": {"log_id": "key", "person_id": "id"},
+    "intel_log_nominals": {"log_id": "id", "person_id": "id"},
     "pins_cell_stays": {
         "stay_id": "key", "person_id": "key", "establishment": "text", "cell_id": "text",
         "stay_start": "date", "stay_end": "date_null",
@@ -56,6 +57,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "soc_nominals": {"person_id": "key", "soc_group_id": "id"},
 }
 ID_KINDS = ("key", "id")
+GROUP_IDS = ("soc_group_id",)  # ids of groups, not of people or records
 
 ROLES = {
     "VICTIM": "victim",
@@ -448,6 +450,10 @@ def _sentinels(df: pd.DataFrame, table: str, col: str, nullable: bool, rules: So
     return s
 
 
+def _is_placeholder(s: pd.Series, rules: SourceRules) -> pd.Series:
+    return s.str.upper().isin(list(rules.placeholder_ids)).fillna(False).astype(bool)
+
+
 def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Rows in one order whatever order the database returned them: by key, else by every column."""
     by = [UNIQUE_KEYS[table]] if table in UNIQUE_KEYS else list(df.columns)
@@ -484,10 +490,16 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
                 if kind == "key" and df[col].isna().any():
                     raise _fail(table, col, f"{int(df[col].isna().sum())} row(s) have no value in a key column",
                                 None, "Every row needs this key; fix the extract.")
-        ids = [c for c, k in cols.items() if k in ID_KINDS]
+        ids = [c for c, k in cols.items() if k in ID_KINDS and c not in GROUP_IDS]
         placeholder = pd.Series(False, index=df.index)
         for c in ids:
-            placeholder |= df[c].str.upper().isin(list(rules.placeholder_ids)).fillna(False).astype(bool)
+            placeholder |= _is_placeholder(df[c], rules)
+        for c in (c for c in cols if c in GROUP_IDS):  # a placeholder group is no group, not one big group
+            hit = _is_placeholder(df[c], rules)
+            if hit.any():
+                findings.append(dict(table=table, column=c, finding="placeholder id", value=str(df.loc[hit, c].min()),
+                                     rows=int(hit.sum()), action="read as no group"))
+                df[c] = df[c].mask(hit)
         df = ledger.apply(f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)",
                           df, placeholder)
         df = ledger.apply(f"{table}: exact duplicate rows", df, df.duplicated(keep="first"))
@@ -502,7 +514,7 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
     for child, col, parent, key in PARENTS:
         df = out[child]
         orphan = ~df[col].isin(set(out[parent][key]))
-        out[child] = ledger.apply(f"{child}: {col} not in {parent} (orphan row)", df, orphan).reset_index(drop=True)
+        out[child] = ledger.apply(f"{child}: {col} missing or not in {parent} (orphan row)", df, orphan).reset_index(drop=True)
 
     nom = out["crime_nominals"]
     roles = pd.Series(nom["role"].dropna().unique())  # normalise each distinct spelling once
