@@ -57,6 +57,8 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     db_url: str
+    placeholder_ids: list[str]
+    sentinel_dates: list[str]
     as_of: dt.date
     summary_start: dt.date
     summary_end: dt.date
@@ -83,6 +85,16 @@ class Params(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"expected an ISO date YYYY-MM-DD, got {v!r}") from exc
         return v
+
+    @field_validator("sentinel_dates")
+    @classmethod
+    def _iso_dates(cls, v: list[str]) -> list[str]:
+        for d in v:
+            try:
+                dt.date.fromisoformat(str(d))
+            except ValueError as exc:
+                raise ValueError(f"sentinel_dates: expected ISO dates YYYY-MM-DD, got {d!r}") from exc
+        return [str(d) for d in v]
 
     @model_validator(mode="after")
     def _window(self) -> "Params":

@@ -2,45 +2,62 @@
 
 Bad input stops here with a message naming the table, the column and an
 example value, so an analyst can fix the extract rather than read a stack
-trace. Rows that are legitimately unusable (a nominal with no person id, an
-exact duplicate row) are dropped by counted rules instead.
+trace. Rows that are legitimately unusable (a nominal with no person id, a
+placeholder id such as ``UNKNOWN``, an orphan row whose crime or log is not in
+its parent table, an exact duplicate row) are dropped by counted rules instead.
+
+Normalisation (ADR 0007, data/README.md): every id and text column goes
+through one function, `as_text`, whatever type the driver returns (an INTEGER
+column with NULLs gives ``'1979'``, never ``'1979.0'``); dates are parsed
+strictly from ISO text or the warehouse's DATE / TIMESTAMP values; sentinel
+dates are counted (and read as unknown where the column may be empty); sex
+and ethnicity go through the reference maps in ``data/reference/``. Every
+table is then put in a canonical row order, so nothing downstream depends on
+the order the database returned rows in.
 """
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+import yaml
 
-from .config import resolve_db_url, sqlite_path
+from .config import PARAMS_FILE, REFERENCE_DIR, resolve_db_url, resolve_path
 from .store import ExclusionLedger, file_hash, frame_hash
 
-# CONTRACT §1. kind: key (text, never null), text, date, date_null, real.
+# CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
+# A child row's parent id (crime_nominals.crime_id...) may be null: the row is then an orphan (counted).
 SCHEMA: dict[str, dict[str, str]] = {
     "crimes": {
         "crime_id": "key", "committed_from": "date", "committed_to": "date_null",
         "recorded_date": "date", "ho_offence_code": "text", "offence_title": "text",
         "offence_type": "text", "mo_text": "text",
     },
-    "crime_if_codes": {"crime_id": "key", "if_code": "text"},
+    "crime_if_codes": {"crime_id": "id", "if_code": "text"},
     "crime_nominals": {
-        "crime_id": "key", "person_id": "text", "role": "text", "dob": "date_null",
+        "crime_id": "id", "person_id": "id", "role": "text", "dob": "date_null",
         "sex": "text", "ethnicity": "text",
     },
     "intel_logs": {
         "log_id": "key", "log_date": "date", "grading_system": "text",
         "source_grade": "text", "information_grade": "text",
     },
-    "intel_log_nominals": {"log_id": "key", "person_id": "text"},
+    "intel_log_nominals": {"log_id": "id", "person_id": "id"},
     "pins_cell_stays": {
         "stay_id": "key", "person_id": "key", "establishment": "text", "cell_id": "text",
         "stay_start": "date", "stay_end": "date_null",
     },
     "soc_network_edges": {"person_a": "key", "person_b": "key", "weight": "real", "link_type": "text"},
-    "soc_nominals": {"person_id": "key", "soc_group_id": "text"},
+    "soc_nominals": {"person_id": "key", "soc_group_id": "id"},
 }
+ID_KINDS = ("key", "id")
+GROUP_IDS = ("soc_group_id",)  # ids of groups, not of people or records
 
 ROLES = {
     "VICTIM": "victim",
@@ -48,10 +65,16 @@ ROLES = {
     "PERSON THOUGHT RESPONSIBLE": "offender", "PERSON PROBABLY RESPONSIBLE": "offender",
     "WITNESS": "other", "REPORTING PERSON": "other",
 }
-SEXES = {"M", "F", "U"}
 GRADING_SYSTEMS = {"5x5x5", "3x5x2"}
 UNIQUE_KEYS = {"crimes": "crime_id", "intel_logs": "log_id", "pins_cell_stays": "stay_id"}
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Child rows whose parent record must exist: (table, column, parent table, parent key).
+PARENTS = [("crime_nominals", "crime_id", "crimes", "crime_id"),
+           ("crime_if_codes", "crime_id", "crimes", "crime_id"),
+           ("intel_log_nominals", "log_id", "intel_logs", "log_id")]
+# Coded columns mapped through reference tables: column -> (file, value downstream sees, unknown value).
+CODE_MAPS = {"sex": ("sex_codes.csv", "code", "U"), "ethnicity": ("ethnicity_codes.csv", "label", "IC9 - Unknown")}
+_DATE_TEXT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
 
 
 class SourceDataError(ValueError):
@@ -70,6 +93,173 @@ class Extract:
     exclusions: pd.DataFrame
     profile: pd.DataFrame
     inputs: dict[str, dict]
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)   # sentinel dates, unrecognised codes
+    codes: pd.DataFrame = field(default_factory=pd.DataFrame)      # every recorded code and what it became
+
+
+@dataclass(frozen=True)
+class SourceRules:
+    """What counts as a placeholder id, a sentinel date and a known code (config + reference data)."""
+
+    placeholder_ids: frozenset[str]
+    sentinel_dates: tuple[dt.date, ...]
+    code_maps: dict[str, pd.DataFrame]
+
+
+def code_key(s: pd.Series) -> pd.Series:
+    """How recorded codes are compared: lower case, runs of blanks and punctuation as one space."""
+    return s.astype("string").str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
+def load_code_map(column: str) -> pd.DataFrame:
+    """data/reference/<column>_codes.csv as key -> mapped value; conflicting spellings stop the run."""
+    file, target, _ = CODE_MAPS[column]
+    path = REFERENCE_DIR / file
+    ref = pd.read_csv(path, dtype=str, keep_default_na=False)
+    need = {"recorded_value", "code", "label", "source"}
+    if not need <= set(ref.columns):
+        raise SourceDataError(f"{path} needs columns {', '.join(sorted(need))}; found {', '.join(ref.columns)}.")
+    ref = ref.assign(key=code_key(ref["recorded_value"]), mapped=ref[target])
+    clash = ref.groupby("key")["mapped"].nunique()
+    if (clash > 1).any():
+        raise SourceDataError(f"{path}: recorded value {clash[clash > 1].index[0]!r} is mapped to two different "
+                              "codes. Keep one row per spelling.")
+    return ref.drop_duplicates("key")[["key", "mapped"]].reset_index(drop=True)
+
+
+def _params_default(key: str) -> list:
+    return list(yaml.safe_load(PARAMS_FILE.read_text())[key])
+
+
+def load_rules(placeholder_ids: list[str] | None = None, sentinel_dates: list[str] | None = None) -> SourceRules:
+    """The normalisation rules; lists left out come from config/params.yml."""
+    ph = _params_default("placeholder_ids") if placeholder_ids is None else placeholder_ids
+    sd = _params_default("sentinel_dates") if sentinel_dates is None else sentinel_dates
+    return SourceRules(
+        placeholder_ids=frozenset(str(p).strip().upper() for p in ph),
+        sentinel_dates=tuple(sorted(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in sd)),
+        code_maps={c: load_code_map(c) for c in CODE_MAPS},
+    )
+
+
+# --- reading -----------------------------------------------------------------
+
+def _mask(url: str) -> str:
+    """The URL with any password hidden (for messages). Replaced by config.mask_url once merged."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparseable URL is shown without anything after '@'
+        return re.sub(r"//[^/@]*@", "//***@", url)
+
+
+def _source_url(db_url: str) -> str:
+    """A relative SQLite path made absolute; SQLite URI form (`sqlite:///file:...?uri=true`) left alone."""
+    if db_url.startswith("sqlite:///file:"):
+        return db_url
+    return resolve_db_url(db_url)
+
+
+def sqlite_file(db_url: str) -> Path | None:
+    """The file behind a SQLite URL (plain or URI form), or None for in-memory and other databases."""
+    try:
+        url = sa.engine.make_url(_source_url(db_url))
+    except sa.exc.ArgumentError:
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    db = url.database
+    if db.startswith("file:"):
+        db = db[len("file:"):].split("?", 1)[0]
+        if db.startswith("//"):
+            db = db[2:]
+        if not db or db == ":memory:" or "mode=memory" in url.database:
+            return None
+    return resolve_path(db)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse, with what to do, anything that is not an existing SQLite file (never create one)."""
+    if not path.exists():
+        raise SourceDataError(
+            f"The source database {path} does not exist. Generate it with "
+            f"`cse-network synth --out {path}` or point --db-url at the force's database.")
+    if path.is_dir():
+        raise SourceDataError(f"The source database {path} is a directory, not a SQLite file. "
+                              "Point --db-url at the .sqlite file itself (sqlite:///path/to/file.sqlite).")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise SourceDataError(f"The source database {path} cannot be read ({exc.strerror}). "
+                              "Check the file's permissions.") from None
+    if head != b"SQLite format 3\x00":
+        what = "is empty" if not head else "is not a SQLite database (it does not start with 'SQLite format 3')"
+        raise SourceDataError(f"The source database {path} {what}. Check the path, or export the source to "
+                              "SQLite again; another database needs its own URL (see docs/warehouses.md).")
+
+
+_DRIVERS = {  # SQLAlchemy driver name -> what to install
+    "psycopg2": "the URL asks for psycopg2, which is not installed; psycopg 3 is: use postgresql+psycopg://...",
+    "psycopg": "pip install 'psycopg[binary]'",
+    "pyodbc": "pip install pyodbc, and install an ODBC driver for the server "
+              "(e.g. Microsoft ODBC Driver 18 for SQL Server) named in the URL's ?driver=...",
+    "pymssql": "pip install pymssql",
+    "oracledb": "pip install oracledb",
+    "cx_oracle": "the URL asks for cx_Oracle; use oracle+oracledb://... and pip install oracledb",
+    "pymysql": "pip install pymysql", "mysqldb": "pip install mysqlclient",
+}
+
+
+def _driver_problem(url: str, exc: Exception) -> SourceDataError:
+    try:
+        u = sa.engine.make_url(url)
+        name, driver = u.get_backend_name(), u.get_driver_name()
+    except Exception:  # noqa: BLE001
+        name, driver = "?", "?"
+    fix = _DRIVERS.get(driver.lower(), f"install the Python DB-API driver '{driver}' for {name}")
+    return SourceDataError(f"Cannot connect to {_mask(url)}: the database driver is missing ({exc}). "
+                           f"To fix: {fix}. See docs/warehouses.md for tested URLs.")
+
+
+def _engine(url: str) -> sa.Engine:
+    """The one place an engine is made; a plain postgresql:// URL uses psycopg 3 when psycopg2 is absent."""
+    connect_url = url
+    u = sa.engine.make_url(connect_url)
+    if u.drivername == "postgresql":
+        import importlib.util
+        if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg") is not None:
+            connect_url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    try:
+        return sa.create_engine(connect_url)
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        raise _driver_problem(connect_url, exc) from None
+    except sa.exc.ArgumentError as exc:
+        raise SourceDataError(f"--db-url {_mask(url)} is not a database URL SQLAlchemy understands ({exc}). "
+                              "Use e.g. sqlite:///path/to/file.sqlite or postgresql+psycopg://user@host/db; "
+                              "see docs/warehouses.md.") from None
+
+
+def _read_problem(url: str, path: Path | None, table: str | None, exc: Exception) -> SourceDataError:
+    """A driver error as a message naming the file (or server), the table and the column."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    where = f"The source database {path if path is not None else _mask(url)}"
+    if table:
+        where += f", table '{table}'"
+    decode = re.search(r"[Cc]ould not decode to UTF-8 column '([^']*)' with text '(.*)'", text)
+    if decode or isinstance(orig, UnicodeDecodeError):
+        col = f", column '{decode.group(1)}'" if decode else ""
+        ex = f" Example value: {decode.group(2)!r}." if decode else ""
+        return SourceDataError(f"{where}{col}: text that is not valid UTF-8.{ex} Re-export the table as UTF-8 "
+                               "(e.g. convert from Windows-1252 at source) and run again.")
+    if path is not None and re.search(r"malformed|not a database|disk image|file is encrypted", text):
+        return SourceDataError(f"{where} could not be read: {text}. The file looks damaged or truncated; copy "
+                               "or export it again from the source and check its size.")
+    if re.search(r"password|authentication|could not connect|connection refused|timeout", text, re.I):
+        return SourceDataError(f"Cannot connect to {_mask(url)}: {text}. Check the server, user and password "
+                               "(PGPASSWORD or ~/.pgpass for PostgreSQL; see docs/warehouses.md).")
+    return SourceDataError(f"{where} could not be read: {text}. Check the URL, the permissions, and that "
+                           "the database follows data/README.md.")
 
 
 def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
@@ -77,13 +267,13 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
 
     The raw cursor is about twice as fast as SQLAlchemy rows, and converting
     chunk by chunk keeps millions of Python strings from living at the same time
-    (peak memory at ten times force scale). Text columns become Arrow-backed
-    strings; anything else (numbers, a warehouse's date type) is kept as is so
-    validation can name the bad value.
+    (peak memory at ten times force scale). Values are kept as the driver gave
+    them (dtype object: no float upcast of integers with NULLs); text columns
+    become compact strings; validation types the rest and can name a bad value.
     """
     parts = []
     while rows := cursor.fetchmany(chunk):
-        df = pd.DataFrame.from_records(rows, columns=columns)
+        df = pd.DataFrame(rows, columns=columns, dtype=object)
         for c in columns:
             if pd.api.types.infer_dtype(df[c], skipna=True) in ("string", "empty"):
                 df[c] = df[c].astype("string")
@@ -94,18 +284,21 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
 
 
 def read_source(db_url: str) -> dict[str, pd.DataFrame]:
-    """Read every contract table (contract columns only) as text."""
-    url = resolve_db_url(db_url)
-    path = sqlite_path(url)
-    if path is not None and not path.exists():
-        raise SourceDataError(
-            f"The source database {path} does not exist. Generate it with "
-            f"`cse-network synth --out {path}` or point --db-url at the force's database."
-        )
-    engine = sa.create_engine(url)
+    """Read every contract table or view (contract columns only), values as the driver returns them."""
+    url = _source_url(db_url)
+    path = sqlite_file(url)
+    if path is not None:
+        _check_sqlite_file(path)
+    engine = _engine(url)
+    dbapi_error = getattr(engine.dialect, "loaded_dbapi", None)
+    errors: tuple[type[BaseException], ...] = (sa.exc.DBAPIError, UnicodeDecodeError)
+    if dbapi_error is not None:
+        errors += (dbapi_error.Error,)
+    table: str | None = None
     try:
         insp = sa.inspect(engine)
-        present = {t.lower(): t for t in insp.get_table_names()}
+        names = insp.get_table_names() + insp.get_view_names()
+        present = {t.lower(): t for t in sorted(names)}
         out: dict[str, pd.DataFrame] = {}
         for table, cols in SCHEMA.items():
             if table not in present:
@@ -116,88 +309,226 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
             if missing:
                 raise _fail(table, missing[0], "the column is missing", None,
                             f"Columns found: {', '.join(sorted(real))}. Rename or add the column.")
-            select = ", ".join(f'"{real[c]}" AS {c}' for c in cols)
+            q = engine.dialect.identifier_preparer.quote
+            select = ", ".join(f"{q(real[c])} AS {q(c)}" for c in cols)
             with engine.connect() as conn:
-                res = conn.exec_driver_sql(f'SELECT {select} FROM "{present[table]}"')
+                res = conn.exec_driver_sql(f"SELECT {select} FROM {q(present[table])}")
                 out[table] = _fetch(res.cursor, list(cols))
         return out
+    except SourceDataError:
+        raise
+    except errors as exc:
+        raise _read_problem(url, path, table, exc) from None
     finally:
         engine.dispose()
 
 
-def _to_text(s: pd.Series) -> pd.Series:
-    """Text with surrounding blanks removed; empty text counts as missing."""
-    t = s.astype("string").str.strip()
+# --- typing ------------------------------------------------------------------
+
+def _one_text(v: object) -> object:
+    """One non-text value as id text: integers (also 1979.0 and Decimal('1979')) without a decimal point."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating, decimal.Decimal)):
+        if (isinstance(v, decimal.Decimal) and v.is_finite() and v == v.to_integral_value()) or \
+                (not isinstance(v, decimal.Decimal) and np.isfinite(v) and float(v).is_integer()):
+            return str(int(v))
+        return str(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).decode("utf-8", errors="backslashreplace")
+    return str(v)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Every id and text column, whatever type the driver gave: text, blanks stripped, empty = missing.
+
+    Integers stay integers (``1979``, never ``1979.0``), so an id written as an
+    INTEGER column with NULLs in one table and as TEXT in another still joins.
+    Non-text values are converted once per distinct value (factorize), not per row.
+    """
+    infer = pd.api.types.infer_dtype(s, skipna=True)
+    if infer in ("string", "empty"):
+        t = s.astype("string")
+    elif infer == "integer":
+        try:
+            t = s.astype("Int64").astype("string")
+        except (OverflowError, TypeError, ValueError):
+            t = None
+    else:
+        t = None
+    if t is None:
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        conv = np.array([_one_text(v) for v in uniq] + [None], dtype=object)
+        t = pd.Series(conv[codes], index=s.index, dtype="string")  # code -1 picks the trailing None
+    t = t.str.strip()
     return t.mask(t == "")
 
 
+def _one_date(v: object) -> dt.date | str:
+    """A date from ISO text (optionally with a time) or a DATE / TIMESTAMP value; else 'format' / 'calendar'."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, np.datetime64):
+        return pd.Timestamp(v).date()
+    if not isinstance(v, str):
+        return "format"
+    m = _DATE_TEXT.match(v.strip())
+    if not m:
+        return "format"
+    y, mo, d, hh, mi, ss = m.groups()
+    try:
+        if hh is not None:
+            dt.time(int(hh), int(mi), int(ss or 0))
+        return dt.date(int(y), int(mo), int(d))
+    except ValueError:
+        return "calendar"
+
+
 def _to_date(s: pd.Series, table: str, column: str, nullable: bool) -> pd.Series:
+    """Strict dates as datetime64[s] (time of day dropped); bad ones stop the run with an example."""
     if pd.api.types.is_datetime64_any_dtype(s):
-        parsed = s.astype("datetime64[s]")
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        parsed = s.dt.floor("D").astype("datetime64[s]")
     else:
-        first = s.dropna().iloc[:1]
-        if len(first) and isinstance(first.iloc[0], (dt.date, dt.datetime)):  # a warehouse's date type
-            s = s.map(lambda v: v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
-        text = _to_text(s).str.slice(0, 10)
-        bad = text.notna() & ~text.fillna("").str.match(_ISO)
-        if bad.any():
-            raise _fail(table, column, f"{int(bad.sum())} value(s) are not ISO dates YYYY-MM-DD",
-                        s[bad].iloc[0], "Convert the dates to ISO text before extraction.")
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        impossible = text.notna() & parsed.isna()
-        if impossible.any():
-            raise _fail(table, column, f"{int(impossible.sum())} date(s) do not exist in the calendar",
-                        s[impossible].iloc[0], "Correct the dates at source.")
-        parsed = parsed.astype("datetime64[s]")
+        blank = s.isna() | (s.astype("string").str.strip() == "").fillna(True)
+        codes, uniq = pd.factorize(s.mask(blank), use_na_sentinel=True)
+        conv = [_one_date(v) for v in uniq]
+        for problem, what, fix in (
+                ("format", "are not dates (ISO YYYY-MM-DD text, optionally with a time, or a DATE / TIMESTAMP "
+                           "column)", "Convert the dates to ISO text or a DATE column before extraction."),
+                ("calendar", "do not exist in the calendar", "Correct the dates at source.")):
+            bad = np.array([c == problem for c in conv] + [False])[codes]
+            if bad.any():
+                raise _fail(table, column, f"{int(bad.sum())} date(s) {what}", s[bad].iloc[0], fix)
+        days = np.array([np.datetime64(c, "D") for c in conv] + [np.datetime64("NaT", "D")], dtype="datetime64[D]")
+        parsed = pd.Series(days[codes].astype("datetime64[s]"), index=s.index)
     if not nullable and parsed.isna().any():
         raise _fail(table, column, f"{int(parsed.isna().sum())} row(s) have no date", None,
                     "Every row needs this date; fix or remove those rows at source.")
     return parsed
 
 
-def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Type every column, enforce the contract's codes and keys, count dropped rows."""
+def _map_codes(s: pd.Series, table: str, column: str, ref: pd.DataFrame, unknown: str,
+               findings: list[dict]) -> tuple[pd.Series, pd.DataFrame]:
+    """Recorded codes -> reference codes; unrecognised values become unknown and are counted."""
+    keys = code_key(s)
+    lookup = dict(zip(ref["key"], ref["mapped"]))
+    counts = (pd.DataFrame({"recorded_value": s, "key": keys}).dropna()
+              .groupby(["recorded_value", "key"], observed=True).size().rename("rows").reset_index())
+    counts["mapped_to"] = counts["key"].map(lookup)
+    counts["recognised"] = counts["mapped_to"].notna()
+    counts["mapped_to"] = counts["mapped_to"].fillna(unknown)
+    mapped = keys.map(lookup).astype("string").mask(keys.notna() & ~keys.isin(list(lookup)), unknown)
+    unrec = counts[~counts["recognised"]]
+    if len(unrec):
+        findings.append(dict(table=table, column=column, finding="unrecognised code (read as unknown)",
+                             value=str(unrec.sort_values(["rows", "recorded_value"], ascending=[False, True])
+                                       ["recorded_value"].iloc[0]) + " (most frequent)",
+                             rows=int(unrec["rows"].sum()), action=f"counted as {unknown}"))
+    codes = counts.drop(columns="key").assign(table=table, column=column)
+    return mapped, codes[["table", "column", "recorded_value", "rows", "mapped_to", "recognised"]]
+
+
+def _sentinels(df: pd.DataFrame, table: str, col: str, nullable: bool, rules: SourceRules,
+               findings: list[dict]) -> pd.Series:
+    s = df[col]
+    sentinel = np.array(rules.sentinel_dates, dtype="datetime64[s]")
+    hit = s.isin(sentinel)
+    if hit.any():
+        for value, n in s[hit].value_counts().sort_index().items():
+            findings.append(dict(table=table, column=col, finding="sentinel date", value=str(value.date()),
+                                 rows=int(n), action="read as unknown" if nullable else "kept (check at source)"))
+        if nullable:
+            return s.mask(hit)
+    return s
+
+
+def _is_placeholder(s: pd.Series, rules: SourceRules) -> pd.Series:
+    return s.str.upper().isin(list(rules.placeholder_ids)).fillna(False).astype(bool)
+
+
+def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Rows in one order whatever order the database returned them: by key, else by every column."""
+    by = [UNIQUE_KEYS[table]] if table in UNIQUE_KEYS else list(df.columns)
+    return df.sort_values(by, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
+             ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Type every column, enforce the contract's codes and keys, count dropped rows.
+
+    Returns the tables (canonical row order), the exclusions ledger, the
+    data-quality findings (sentinel dates, unrecognised codes) and the code map
+    actually applied (every recorded sex and ethnicity value and what it became).
+    """
+    rules = rules or load_rules()
     ledger = ExclusionLedger("extraction")
+    findings: list[dict] = []
     out: dict[str, pd.DataFrame] = {}
     for table, cols in SCHEMA.items():
         df = raw[table].copy()
         for col, kind in cols.items():
             if kind in ("date", "date_null"):
                 df[col] = _to_date(df[col], table, col, nullable=kind == "date_null")
+                df[col] = _sentinels(df, table, col, kind == "date_null", rules, findings)
             elif kind == "real":
-                num = pd.to_numeric(df[col], errors="coerce")
-                bad = num.isna() | ~(num > 0)
+                num = pd.to_numeric(df[col], errors="coerce").astype("float64")
+                bad = ~(np.isfinite(num) & (num > 0))
                 if bad.any():
-                    raise _fail(table, col, "weights must be numbers greater than 0",
+                    raise _fail(table, col, f"{int(bad.sum())} weight(s) are not finite numbers greater than 0",
                                 df.loc[bad, col].iloc[0], "Fix or remove those SOC edges at source.")
-                df[col] = num.astype("float64")
+                df[col] = num
             else:
-                df[col] = _to_text(df[col])
+                df[col] = as_text(df[col])
                 if kind == "key" and df[col].isna().any():
                     raise _fail(table, col, f"{int(df[col].isna().sum())} row(s) have no value in a key column",
                                 None, "Every row needs this key; fix the extract.")
+        ids = [c for c, k in cols.items() if k in ID_KINDS and c not in GROUP_IDS]
+        placeholder = pd.Series(False, index=df.index)
+        for c in ids:
+            placeholder |= _is_placeholder(df[c], rules)
+        for c in (c for c in cols if c in GROUP_IDS):  # a placeholder group is no group, not one big group
+            hit = _is_placeholder(df[c], rules)
+            if hit.any():
+                findings.append(dict(table=table, column=c, finding="placeholder id", value=str(df.loc[hit, c].min()),
+                                     rows=int(hit.sum()), action="read as no group"))
+                df[c] = df[c].mask(hit)
+        df = ledger.apply(f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)",
+                          df, placeholder)
         df = ledger.apply(f"{table}: exact duplicate rows", df, df.duplicated(keep="first"))
         if table in UNIQUE_KEYS:
             key = UNIQUE_KEYS[table]
             dup = df[key].duplicated(keep=False)
             if dup.any():
                 raise _fail(table, key, f"{int(dup.sum())} rows share a key but differ in other columns",
-                            df.loc[dup, key].iloc[0], "Keys must be unique; de-duplicate at source.")
+                            df.loc[dup, key].sort_values().iloc[0], "Keys must be unique; de-duplicate at source.")
         out[table] = df.reset_index(drop=True)
+
+    for child, col, parent, key in PARENTS:
+        df = out[child]
+        orphan = ~df[col].isin(set(out[parent][key]))
+        out[child] = ledger.apply(f"{child}: {col} missing or not in {parent} (orphan row)", df, orphan).reset_index(drop=True)
 
     nom = out["crime_nominals"]
     roles = pd.Series(nom["role"].dropna().unique())  # normalise each distinct spelling once
     nom["role"] = nom["role"].map(dict(zip(roles, roles.str.upper().str.replace(r"\s+", " ", regex=True))))
     unknown = nom["role"].notna() & ~nom["role"].isin(list(ROLES))
     if unknown.any() or nom["role"].isna().any():
-        example = nom.loc[unknown, "role"].iloc[0] if unknown.any() else None
+        example = nom.loc[unknown, "role"].sort_values().iloc[0] if unknown.any() else None
         raise _fail("crime_nominals", "role", "unknown or missing role", example,
                     f"Known roles: {', '.join(ROLES)}. Map the force's role codes to these.")
-    nom["sex"] = nom["sex"].str.upper()
-    bad_sex = nom["sex"].notna() & ~nom["sex"].isin(SEXES)
-    if bad_sex.any():
-        raise _fail("crime_nominals", "sex", "sex must be M, F or U", nom.loc[bad_sex, "sex"].iloc[0],
-                    "Map the force's codes to M, F or U (unknown).")
+    code_tables = []
+    for col, (_, _, unknown_value) in CODE_MAPS.items():
+        nom[col], applied = _map_codes(nom[col], "crime_nominals", col, rules.code_maps[col], unknown_value,
+                                       findings)
+        code_tables.append(applied)
     out["crime_nominals"] = ledger.apply(
         "crime_nominals: person not identified (no person_id)", nom, nom["person_id"].isna()
     ).reset_index(drop=True)
@@ -218,16 +549,28 @@ def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.
     back = stays["stay_end"].notna() & (stays["stay_end"] < stays["stay_start"])
     if back.any():
         raise _fail("pins_cell_stays", "stay_end", "a stay ends before it starts",
-                    stays.loc[back, "stay_id"].iloc[0], "Correct the stay dates at source.")
+                    stays.loc[back, "stay_id"].sort_values().iloc[0], "Correct the stay dates at source.")
     crimes = out["crimes"]
     if crimes.empty:
         raise _fail("crimes", None, "the table is empty", None, "Check db_url points at the force's crime extract.")
     crimes["offence_type"] = crimes["offence_type"].str.upper()
-    return out, ledger.frame()
+    out = {t: canonical_order(df, t) for t, df in out.items()}
+    fcols = ["table", "column", "finding", "value", "rows", "action"]
+    return (out, ledger.frame(), pd.DataFrame(findings, columns=fcols),
+            pd.concat(code_tables, ignore_index=True).sort_values(["table", "column", "recorded_value"],
+                                                                   kind="mergesort").reset_index(drop=True))
 
 
-def profile(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Rows, missing values and date range per column: the data-quality appendix."""
+def profile(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows, missing values, date range and findings per column: the data-quality appendix.
+
+    `sentinel_dates` counts source values that were a sentinel date (already read as unknown where
+    the column may be empty, so they are also in `missing`); `unrecognised_codes` counts sex and
+    ethnicity values the reference maps do not know (read as unknown).
+    """
+    f = findings if findings is not None and len(findings) else pd.DataFrame(
+        columns=["table", "column", "finding", "rows"])
+    per = f.groupby(["table", "column", "finding"])["rows"].sum() if len(f) else pd.Series(dtype="int64")
     rows = []
     for table, df in tables.items():
         for col, kind in SCHEMA[table].items():
@@ -239,32 +582,41 @@ def profile(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 distinct=int(s.nunique()),
                 min=str(s.min().date()) if is_date and s.notna().any() else "",
                 max=str(s.max().date()) if is_date and s.notna().any() else "",
+                sentinel_dates=int(per.get((table, col, "sentinel date"), 0)),
+                unrecognised_codes=int(per.get((table, col, "unrecognised code (read as unknown)"), 0)),
             ))
     return pd.DataFrame(rows)
 
 
-def extract(db_url: str) -> Extract:
+def extract(db_url: str, rules: SourceRules | None = None) -> Extract:
     """Read, validate and profile the source; record what was read for the manifest."""
     raw = read_source(db_url)
-    tables, exclusions = validate(raw)
+    tables, exclusions, findings, codes = validate(raw, rules)
     inputs = {t: {"rows_read": len(raw[t]), "rows_kept": len(tables[t]), "sha256": frame_hash(raw[t])}
               for t in SCHEMA}
-    path = sqlite_path(db_url)
+    path = sqlite_file(db_url)
     if path is not None:
         inputs["_database_file"] = {"path": path.name, "sha256": file_hash(path)}
-    return Extract(tables=tables, exclusions=exclusions, profile=profile(tables), inputs=inputs)
+    return Extract(tables=tables, exclusions=exclusions, profile=profile(tables, findings), inputs=inputs,
+                   findings=findings, codes=codes)
 
 
-def run_stage(db_url: str, out_dir: str) -> Extract:
-    """Notebook 01: extract, hand the typed tables on, export the profile."""
+def run_stage(db_url: str, out_dir: str, placeholder_ids: list[str] | None = None,
+              sentinel_dates: list[str] | None = None) -> Extract:
+    """Notebook 01: extract, hand the typed tables on, export the profile, findings and code map.
+
+    `placeholder_ids` and `sentinel_dates` default to config/params.yml's lists.
+    """
     import json
 
     from . import store
 
-    ext = extract(db_url)
+    ext = extract(db_url, load_rules(placeholder_ids, sentinel_dates))
     store.save_work(out_dir, "extraction", ext.tables | {"exclusions": ext.exclusions})
     (store.work_dir(out_dir, "extraction") / "inputs.json").write_text(json.dumps(ext.inputs, indent=2, sort_keys=True))
     store.write_table(out_dir, "data_profile", ext.profile)
+    store.write_table(out_dir, "source_findings", ext.findings, ["table", "column", "finding", "value"])
+    store.write_table(out_dir, "source_codes", ext.codes, ["table", "column", "recorded_value"])
     return ext
 
 

@@ -171,17 +171,27 @@ def pins_links(stays: pd.DataFrame, offenders: set[str], as_of: str, min_days: i
 # --- SOC network and person-level edges -----------------------------------
 
 def soc_links(edges: pd.DataFrame, ledger: ExclusionLedger) -> pd.DataFrame:
-    """The SOC network's edges as they are, in canonical (a < b) order."""
+    """The SOC network's edges as they are, in canonical (a < b) order.
+
+    Evidence ids come from content, never row position: ``soc:A~B`` for the
+    pair's edge, and ``soc:A~B#2``, ``#3``... when the network holds several
+    edges between the same two people (numbered in order of link type, then
+    weight), so the ids are the same whatever order the database returns rows in.
+    """
     edges = ledger.apply("SOC edge joins a person to themselves", edges, edges["person_a"] == edges["person_b"],
                          "edges")
     a = edges[["person_a", "person_b"]].min(axis=1)
     b = edges[["person_a", "person_b"]].max(axis=1)
-    return pd.DataFrame({
-        "person_a": a, "person_b": b, "source": "soc",
-        "evidence_id": "soc-row-" + pd.Series(np.arange(len(edges)), index=edges.index).astype(str),
+    out = pd.DataFrame({
+        "person_a": a, "person_b": b, "source": "soc", "evidence_id": "",
         "event_date": pd.NaT, "other_date": pd.NaT, "n_people": pd.array([pd.NA] * len(edges), dtype="Int64"),
         "detail": edges["link_type"].fillna(""), "weight": edges["weight"].astype("float64"),
     })[EVIDENCE_COLUMNS]
+    out = out.sort_values(["person_a", "person_b", "detail", "weight"], kind="mergesort").reset_index(drop=True)
+    nth = out.groupby(["person_a", "person_b"], sort=False).cumcount() + 1
+    suffix = ("#" + nth.astype(str)).where(nth > 1, "")
+    out["evidence_id"] = "soc:" + out["person_a"].astype(str) + "~" + out["person_b"].astype(str) + suffix
+    return out
 
 
 def person_edges(evidence: pd.DataFrame) -> pd.DataFrame:

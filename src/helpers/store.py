@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -66,11 +67,11 @@ def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
 
 
 def frame_hash(df: pd.DataFrame) -> str:
-    """Content hash of a frame, independent of the database engine."""
+    """Content hash of a frame, independent of the order of its rows (the same rows, any order, one hash)."""
     h = hashlib.sha256()
     h.update(",".join(map(str, df.columns)).encode())
     if len(df):
-        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+        h.update(np.sort(pd.util.hash_pandas_object(df, index=False).to_numpy()).tobytes())
     return h.hexdigest()
 
 

@@ -207,5 +207,17 @@ def test_link_rolls_up_every_source_with_traceable_evidence():
     assert sorted(e.index) == ["crime", "intel", "pins", "soc"]
     assert (e["person_a"] == "O1").all() and (e["person_b"] == "O2").all()
     assert e.loc["crime", "weight"] == pytest.approx(1.0) and e.loc["soc", "weight"] == 3.0
-    assert set(out.evidence["evidence_id"]) == {"C1~C2", "L1", "S1~S2", "soc-row-0"}
+    assert set(out.evidence["evidence_id"]) == {"C1~C2", "L1", "S1~S2", "soc:O1~O2"}
     assert math.isclose(out.evidence["weight"].sum(), e["weight"].sum())
+
+
+def test_soc_evidence_ids_come_from_content_not_row_position():
+    edges = pd.DataFrame({"person_a": ["B", "A", "C", "B"], "person_b": ["A", "B", "D", "A"],
+                          "weight": [2.0, 1.0, 5.0, 1.0], "link_type": ["kin", "associate", "kin", "associate"]})
+    a = soc_links(edges, ExclusionLedger("linking"))
+    b = soc_links(edges.iloc[[3, 2, 0, 1]].reset_index(drop=True), ExclusionLedger("linking"))
+    pd.testing.assert_frame_equal(a, b)
+    # Worked by hand: pair A~B has three edges, ordered by link type then weight; C~D one.
+    assert a[["evidence_id", "detail", "weight"]].values.tolist() == [
+        ["soc:A~B", "associate", 1.0], ["soc:A~B#2", "associate", 1.0], ["soc:A~B#3", "kin", 2.0],
+        ["soc:C~D", "kin", 5.0]]
