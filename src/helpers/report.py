@@ -877,12 +877,13 @@ _FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "
 # fonts and small images from the stylesheet. Anything else (text/html, application/*...) is refused.
 _DATA_TYPES = re.compile(r"^data:(image/(png|svg\+xml|gif|jpeg)|font/[a-z0-9.+-]+|application/font-woff2?)"
                          r"(;[a-z0-9=.+-]+)*[;,]", re.I)
-# Words that, right before a number, make it an identifier ("person 13", "offender #13", "id: 13").
-_ID_CONTEXT = re.compile(r"\b(?:ids?|person|persons|people|offenders?|victims?|suspects?|nominals?|crimes?|"
-                         r"refs?|reference|log|logs|stay|stays|urn|nominal_id|person_id|crime_id)"
+# Words that, right before a number in the same text run, make it an identifier ("person 13",
+# "offender #13", "id: 13", "nominal no. 13"). Singular only: "offenders: 13" is a count.
+_ID_CONTEXT = re.compile(r"\b(?:ids?|person|offender|victim|suspect|nominal|crime|ref|reference|urn|"
+                         r"person_id|offender_id|victim_id|crime_id)"
                          r"\s*(?:#|no\.?|number|:|=)?\s*#?([0-9]+)\b", re.I)
-# Table headers of identifier columns.
-_ID_HEADER = re.compile(r"\b(id|ids|identifier|person|offender|victim|nominal|suspect|crime ref|urn)\b", re.I)
+# Table headers of identifier columns ("Person id", "offender_id", "Crime ref", "URN").
+_ID_HEADER = re.compile(r"(\b|_)(id|ids|identifier|ref|reference|urn)\b", re.I)
 
 
 def _clean_url(v: str) -> str:
@@ -1069,7 +1070,7 @@ def check_safe(html_path: str | Path, person_ids: set[str]) -> list[str]:
     found = sorted(simple & tokens) + sorted(i for i in textual - simple
                                              if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(i)}(?![A-Za-z0-9_-])",
                                                           visible))
-    found += sorted(numeric & {m.group(1) for m in _ID_CONTEXT.finditer(visible)})
+    found += sorted(numeric & {m.group(1) for run in scan.text for m in _ID_CONTEXT.finditer(run)})
     found += sorted(i for i in numeric if len(i) >= 6 and i in tokens)
     for t in scan.tables:
         id_cols = [j for j, h in enumerate(t["header"]) if _ID_HEADER.search(h)]
