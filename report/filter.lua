@@ -8,6 +8,9 @@ This filter, in document order:
   * unwraps cell and output divs (so headings are top-level and the TOC nests),
   * drops code cells' source, stream output (stdout/stderr) and errors,
   * parses text/markdown outputs as Markdown,
+  * reads the report's tables (raw HTML blocks `<table class="cse-table">` written by
+    report.table_html, every cell already escaped) with pandoc's HTML reader, so each cell is
+    plain text and can never become markup (ADR 0010),
   * turns an image whose attributes carry `caption` (report.figure) into a figure,
   * numbers figures and captioned tables ("Figure 3:", "Table 2:") across the whole report,
   * makes header ids unique (a repeated title gets its section's id in front).
@@ -95,6 +98,9 @@ process = function(blocks)
       end
     elseif b.t == "RawBlock" and (b.format == "markdown" or b.format == "md") then
       out:extend(process(pandoc.read(b.text, "markdown").blocks))
+    elseif b.t == "RawBlock" and b.format == "html" and b.text:match('^%s*<table class="cse%-table"') then
+      -- "html" without +raw_html: anything that is not a table element is dropped, never passed on
+      out:extend(process(pandoc.read(b.text, "html-raw_html").blocks))
     elseif b.t == "Para" and #b.content == 1 and b.content[1].t == "Image"
         and b.content[1].attributes["caption"] then
       out:insert(captioned_figure(b.content[1]))

@@ -13,6 +13,8 @@ ethnicity combinations count crime-offender-victim rows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 from plotnine import (
@@ -31,6 +33,25 @@ UNKNOWN_ETHNICITY = "IC9 - Unknown / not recorded"
 SEX_LABELS = {"F": "Female", "M": "Male"}
 GROUP_SIZE_BINS = [(2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 150),
                    (151, None)]
+
+
+@dataclass(frozen=True)
+class NothingToShow:
+    """What a figure function returns when its data hold nothing to draw (no CSA crime, an empty
+    final table, no known sex, ...): the report prints a sentence in its place, never an empty or
+    broken figure. `reason` completes "Not drawn: ..."."""
+    reason: str
+
+    def sentence(self, caption: str) -> str:
+        return f"*{caption}*: not drawn, because {self.reason}."
+
+
+def nothing_to_show(reason: str) -> NothingToShow:
+    """The placeholder for a figure with nothing to show (see `NothingToShow`)."""
+    return NothingToShow(reason)
+
+
+Figure = "ggplot | NothingToShow"
 
 
 def theme_report(base_size: float = 10):
@@ -151,6 +172,8 @@ def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: in
     rows = full.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
     people = rows.drop_duplicates("offender_id").assign(ethnicity=lambda x: _ethnicity(x["offender_ethnicity"]))
     counts = _count(people, ["ethnicity"]).sort_values(["n", "ethnicity"], ascending=[True, False])
+    if counts.empty:
+        return nothing_to_show("no full-table offender had a crime in this period")
     counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=list(counts["ethnicity"]))
     counts["share"] = counts["n"] / counts["n"].sum() if len(counts) else []
     counts = mark_suppressed(counts, suppress_below)
@@ -173,6 +196,8 @@ def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since
     if since is not None:
         both = both.loc[both["year"] >= since]
     counts = _count(both, ["table", "year"])
+    if counts.empty:
+        return nothing_to_show("the full table holds no crime" + (f" dated {since} or later" if since else ""))
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
     partial = _partial_year(full["crime_date"])
@@ -197,7 +222,8 @@ def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since
     else:
         brk = [y for y in yrs if y % 5 == 0 and not (partial and 0 < partial[0] - y < 3)]
         brk += [partial[0]] if partial and partial[0] in yrs else []
-        brk = sorted(set(brk))
+        brk = sorted(set(brk)) or [int(y) for y in yrs]  # a short span: every year it has
+    brk = [int(y) for y in brk]
     names = [partial[1].replace(" (", "\n(") if partial and y == partial[0] else str(y) for y in brk]
     p += scale_x_continuous(breaks=brk, labels=names)
     if since is not None:
@@ -214,6 +240,8 @@ def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, s
     rows = both.dropna(subset=[f"{who}_age"]).drop_duplicates(["table", "crime_id", f"{who}_id"])
     counts = mark_suppressed(_count(rows.assign(age=rows[f"{who}_age"].astype(int)), ["table", "age"]),
                              suppress_below)
+    if counts.empty:
+        return nothing_to_show(f"no {who} of known age is in the tables")
     return (ggplot(counts, aes("age", "n_shown", fill="table"))
             + _bars(counts, "age", "table", 0.9, suppress_below)
             + facet_wrap("table", ncol=2, scales="free_y")
@@ -227,6 +255,8 @@ def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None, suppre
     both = _both(full, final).dropna(subset=["offender_age", "victim_age"])
     both = both.assign(difference=(both["offender_age"] - both["victim_age"]).astype(int))
     counts = mark_suppressed(_count(both, ["table", "difference"]), suppress_below)
+    if counts.empty:
+        return nothing_to_show("no row of the tables has both ages known")
     return (ggplot(counts, aes("difference", "n_shown", fill="table"))
             + _bars(counts, "difference", "table", 0.9, suppress_below)
             + facet_wrap("table", ncol=2, scales="free_y")
@@ -244,6 +274,8 @@ def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, s
         keep &= ~people[f"{who}_sex_conflict"].fillna(False).astype(bool)
     people = people.loc[keep].assign(sex=lambda x: x[f"{who}_sex"].map(SEX_LABELS))
     counts = _count(people, ["table", "sex"])
+    if counts.empty:
+        return nothing_to_show(f"no {who} of known, consistent sex is in the tables")
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [f"<{suppress_below}" if sup else f"{p:.0%}"
@@ -292,6 +324,8 @@ def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: 
     people = _people(_both(full, final), who, "ethnicity")
     people = people.assign(ethnicity=_ethnicity(people[f"{who}_ethnicity"]))
     counts = _count(people, ["table", "ethnicity"])
+    if counts.empty:
+        return nothing_to_show(f"the tables hold no {who}")
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [f"<{suppress_below}" if sup else f"{p:.1%}"
@@ -314,6 +348,8 @@ def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> ggplot:
     d = pd.DataFrame({"offender": _ethnicity(rows["offender_ethnicity"]),
                       "victim": _ethnicity(rows["victim_ethnicity"])})
     counts = _count(d, ["offender", "victim"])
+    if counts.empty:
+        return nothing_to_show("the full table holds no row")
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [suppressed_label(n, suppress_below) for n in counts["n"]]
     # Suppressed cells get no fill value (drawn in one neutral grey): a colour would reveal the count.
@@ -476,3 +512,169 @@ def age_mode(rows: pd.DataFrame, who: str, lo: int | None = None, hi: int | None
     ages = pairs[f"{who}_age"].astype(int)
     ages = ages[(ages >= (lo if lo is not None else ages.min())) & (ages <= (hi if hi is not None else ages.max()))]
     return int(ages.value_counts().sort_index().idxmax()) if len(ages) else None
+
+
+# --- stage 04: every view of notebook 04, computed once ---------------------------------------
+
+def pct(part, whole, digits: int = 1) -> str:
+    """A percentage for prose ('12.3%'); '–' when the whole is zero (never 'nan%')."""
+    return f"{100 * part / whole:.{digits}f}%" if whole else "–"
+
+
+def _window(df: pd.DataFrame, start, end, col: str = "crime_date") -> pd.DataFrame:
+    d = pd.to_datetime(df[col])
+    return df.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
+
+
+def table_facts(full: pd.DataFrame, final: pd.DataFrame | None, start, end) -> dict:
+    """The numbers of the force report's sections 4 and 9 for this run (empty tables give zeros
+    and '–' shares, never NaN)."""
+    window = _window(full, start, end)
+    f = {"full_rows": len(full), "full_offenders": full["offender_id"].nunique(),
+         "full_victims": full["victim_id"].nunique(), "full_crimes": full["crime_id"].nunique(),
+         "window_crimes_full": window["crime_id"].nunique(),
+         "window_offenders": window["offender_id"].nunique()}
+    per_crime = full.groupby("crime_id")["offender_id"].nunique()
+    f["full_single_offender_pct"] = pct((per_crime == 1).sum(), len(per_crime))
+    eth = _ethnicity(window.drop_duplicates("offender_id")["offender_ethnicity"])
+    f["window_offender_eth_unknown_pct"] = pct((eth == UNKNOWN_ETHNICITY).sum(), len(eth))
+    if final is not None:
+        rows = final_rows(full, final)
+        per = rows.groupby("crime_id")["offender_id"].nunique()
+        f.update(final_links=len(final), final_offenders=rows["offender_id"].nunique(),
+                 final_crimes=rows["crime_id"].nunique(),
+                 window_crimes_final=_window(rows, start, end)["crime_id"].nunique(),
+                 final_single_offender_pct=pct((per == 1).sum(), len(per)),
+                 final_max_offenders=int(per.max()) if len(per) else 0)
+    return f
+
+
+def _share_of(fig, table: str, level: str, col: str) -> float | None:
+    """A share drawn on a figure (None when the figure or the bar is absent)."""
+    if isinstance(fig, NothingToShow):
+        return None
+    d = fig.data.set_index(["table", col])["share"]
+    v = d.get((table, level))
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _share_words(v: float | None, digits: int = 0) -> str:
+    return "–" if v is None else f"{v:.{digits}%}"
+
+
+@dataclass
+class Descriptive:
+    """Everything notebook 04 shows: figures (a ggplot or NothingToShow each), aggregate tables
+    (counts to suppress on display), facts, and the prose with its numbers already suppressed."""
+    figures: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
+    text: dict = field(default_factory=dict)
+
+
+def _age_text(full: pd.DataFrame, fin: pd.DataFrame) -> str:
+    v_full = age_mode(full.loc[full["victim_age"] > 0], "victim")
+    v_fin = age_mode(fin.loc[fin["victim_age"] > 0], "victim")
+    o_young, o_old = age_mode(full, "offender", 10, 24), age_mode(full, "offender", 25, None)
+    if v_full is None and o_young is None and o_old is None:
+        return "No age is known in this run's full table, so there is no age peak to report."
+    w = lambda a: "– (none in this range)" if a is None else str(a)  # noqa: E731
+    return (f"In this run, victims' ages peak at {w(v_full)} in the full table and at {w(v_fin)} in the final "
+            f"table (ages set to 0 left out). Offenders' ages have their most common value at {w(o_young)} "
+            f"among those aged 10 to 24 and at {w(o_old)} among those aged 25 and over. For comparison, the "
+            "force report found victims' ages peaking around 14 in both tables, and offenders' ages bimodal, "
+            "peaking in the mid-teens and again in the mid-thirties.")
+
+
+def run_stage(out_dir: str, summary_start: str, summary_end: str, min_offender_age: int = 10,
+              suppress_below: int = 5) -> Descriptive:
+    """Stage 04: read the full and final tables of the run and compute every figure, table and
+    sentence notebook 04 shows. Any valid run's tables work, however small or empty."""
+    from . import store
+
+    full = store.read_table(out_dir, "full_table")
+    final = store.read_table(out_dir, "final_table")
+    exclusions = store.read_table(out_dir, "exclusions")
+    return describe(full, final, exclusions, summary_start, summary_end, min_offender_age, suppress_below)
+
+
+def describe(full: pd.DataFrame, final: pd.DataFrame, exclusions: pd.DataFrame, summary_start: str,
+             summary_end: str, min_offender_age: int = 10, suppress_below: int = 5) -> Descriptive:
+    """The views of stage 04 from the tables themselves (`run_stage` reads them; tests hand-build them)."""
+    below = suppress_below
+    fc = lambda n: suppressed_label(n, below)  # noqa: E731
+    fin = final_rows(full, final)
+    f = table_facts(full, final, summary_start, summary_end)
+    hit = exclusions["rule"].astype(str).str.startswith("offender younger than")
+    under_age = int(exclusions.loc[hit, "rows_excluded"].sum())
+    d = Descriptive(facts=f)
+    t = d.text
+    t["crimes"] = (
+        f"The full table contains {fc(f['full_rows'])} crime–offender–victim rows covering "
+        f"{fc(f['full_offenders'])} offenders, {fc(f['full_victims'])} victims and {fc(f['full_crimes'])} "
+        f"distinct crimes. This is after the removal of {fc(under_age)} rows where the offender was under "
+        f"{min_offender_age}, the age of criminal responsibility (appendix, exclusions). "
+        f"{f['full_single_offender_pct']} of the crimes in this table involve only one offender.\n\n"
+        f"The final table contains {fc(f['final_links'])} one-to-one connections involving "
+        f"{fc(f['final_offenders'])} of these offenders and {fc(f['final_crimes'])} distinct crimes. "
+        f"{f['final_single_offender_pct']} of these crimes involve only one offender; the most offenders in "
+        f"any one crime is {fc(f['final_max_offenders'])}.")
+    if not len(full):
+        t["crimes"] = ("No crime–offender–victim row reached the full table in this run (see the exclusions "
+                       "in the appendix for where the rows fell out), so the final table is empty too and the "
+                       "figures of this section have nothing to show.")
+    d.figures["per_year"] = crimes_per_year(full, fin, since=2010, suppress_below=below)
+    dob_rows = full["victim_dob_after_crime"].fillna(False).astype(bool)
+    t["dob_after"] = (
+        f"Ages are whole years at the date of the crime. On {fc(int(dob_rows.sum()))} rows of the full table "
+        f"({fc(full.loc[dob_rows].drop_duplicates(['crime_id', 'victim_id']).shape[0])} distinct crime–victim "
+        "pairs, as a pair can have several offenders) the victim's recorded date of birth falls after the "
+        "crime; as the force found these to be genuine CSA crimes with mistyped dates of birth, the victim's "
+        "age is set to 0 and the rows are kept.")
+    d.figures["victim_age"] = age_distribution(full, fin, "victim", below)
+    d.figures["offender_age"] = age_distribution(full, fin, "offender", below)
+    t["age_peaks"] = _age_text(full, fin)
+    both_known = full.dropna(subset=["offender_age", "victim_age"])
+    younger = int((both_known["offender_age"] < both_known["victim_age"]).sum())
+    one_year = int((both_known["offender_age"] == both_known["victim_age"] - 1).sum())
+    d.figures["age_difference"] = age_difference(full, fin, below)
+    t["age_difference"] = (
+        f"In {fc(younger)} of the {fc(len(both_known))} full-table rows where both ages are known "
+        f"({pct(younger, len(both_known))}) the offender was younger than the victim; in {fc(one_year)} of "
+        "them by one year." if len(both_known) else
+        "No full-table row has both the offender's and the victim's age known.")
+    sx = sex_exclusions(full)
+    d.figures["victim_sex"] = sex_distribution(full, fin, "victim", below)
+    d.figures["offender_sex"] = sex_distribution(full, fin, "offender", below)
+    vf = lambda table: _share_words(_share_of(d.figures["victim_sex"], table, "Female", "sex"))  # noqa: E731
+    om = lambda table: _share_words(_share_of(d.figures["offender_sex"], table, "Male", "sex"))  # noqa: E731
+    t["sex"] = (
+        f"Sex was not known or not recorded for {fc(sx['victim_unknown'])} victims and "
+        f"{fc(sx['offender_unknown'])} offenders, and differed between records for {fc(sx['victim_conflict'])} "
+        f"victims and {fc(sx['offender_conflict'])} offenders of the full table; these people are left out of "
+        "the figures and tables below, as the force did. "
+        f"In the full table {vf('Full table')} of victims were female and {om('Full table')} of offenders "
+        f"male; in the final table {vf('Final table')} and {om('Final table')} (– where no one of known sex "
+        "is in the table).")
+    d.tables["sex_full"] = sex_combinations(full)
+    d.tables["sex_final"] = sex_combinations(fin)
+    d.figures["victim_ethnicity"] = ethnicity_distribution(full, fin, "victim", below)
+    d.figures["offender_ethnicity"] = ethnicity_distribution(full, fin, "offender", below)
+    unk = lambda table: _share_words(_share_of(d.figures["offender_ethnicity"], table,  # noqa: E731
+                                               UNKNOWN_ETHNICITY, "ethnicity"), 1)
+    t["ethnicity"] = (
+        f"The ethnicity of {unk('Full table')} of offenders in the full table and {unk('Final table')} in the "
+        "final table is not known (– where the table holds no offender). Combinations of offender and victim "
+        "ethnicity are best shown as a heat map; cells count crime–offender–victim rows of the full table; "
+        f"cells with 1 to {below - 1} rows are shown as <{below} in one neutral grey, so that their colour "
+        "does not reveal the count.")
+    d.figures["ethnicity_heatmap"] = ethnicity_heatmap(full, below)
+    top = prolific_offenders(fin)
+    d.tables["prolific"] = top["profile"]
+    t["prolific"] = (
+        f"In the final table, {fc(top['n_offenders'])} offenders were each involved in {top['max_crimes']} "
+        "CSA/CSE crimes, the most of any offender. Their sex and ethnicity are below; age is left out because "
+        "it varies with the date of each crime." if top["n_offenders"] else
+        "The final table holds no offender, so there is no most prolific offender to describe.")
+    d.figures["timeline"] = crimes_per_year(full, fin, since=None, suppress_below=below)
+    return d

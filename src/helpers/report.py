@@ -22,9 +22,11 @@ back. It then refuses the file (raises ``ReportSafetyError``) if
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import subprocess
+import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -57,24 +59,12 @@ class ReportSafetyError(RuntimeError):
 
 # --- notebook-facing helpers ---------------------------------------------------------
 
-def suppress(df: pd.DataFrame, count_cols: list[str], below: int = 5) -> pd.DataFrame:
-    """Counts under `below` (but above 0) become the text '<below'."""
-    out = df.copy()
-    for c in count_cols:
-        vals = pd.to_numeric(out[c], errors="coerce")
-        small = vals.notna() & (vals > 0) & (vals < below)
-        out[c] = out[c].astype("object").where(~small, f"<{below}")
-    return out
-
-
 def fmt_count(n, below: int = 5) -> str:
     """A count for prose: '<5' when 0 < n < below, else with thousands separators."""
     return plots.suppressed_label(n, below)
 
 
-def pct(part, whole, digits: int = 1) -> str:
-    """A percentage for prose ('12.3%'); '–' when the whole is zero."""
-    return f"{100 * part / whole:.{digits}f}%" if whole else "–"
+pct = plots.pct  # one home for percentages in prose ('–' when the whole is zero)
 
 
 def _cell(v) -> str:
@@ -137,40 +127,188 @@ def _format_column(col: pd.Series, name: str) -> pd.Series:
     return col
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", r"\|").replace("<", r"\<").replace("\n", " ")
+# --- source values are text -------------------------------------------------------------------
+#
+# Every value that comes from the source (offence titles, SOC link types, establishment names, rule
+# names, ...) reaches the report through exactly one of these two functions, so that neither pandoc
+# nor a browser can read it as markup (ADR 0010).
+
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
 
 
-def table_markdown(df: pd.DataFrame, caption: str, count_cols: list[str] | None = None,
-                   suppress_below: int = 5) -> str:
-    """The Markdown of a suppressed, captioned pipe table in a checkable fenced div."""
+def text(value) -> str:
+    """A value for Markdown prose, as literal text: every ASCII punctuation character is
+    backslash-escaped (pandoc's rule: any escaped punctuation is a literal character) and line
+    breaks become spaces, so `*x*`, `<b>`, `$m$`, `| a |` and `\\<img ...>` all print as typed."""
+    s = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return _MD_PUNCT.sub(r"\\\1", re.sub(r"\s*[\r\n]+\s*", " ", s))
+
+
+def html_text(value) -> str:
+    """A value for an HTML text node or attribute: &, <, >, quotes and backticks as entities
+    (a backtick could otherwise close the Markdown fence the table travels in), lines joined."""
+    s = "" if value is None else str(value)
+    return html.escape(re.sub(r"\s*[\r\n]+\s*", " ", s), quote=True).replace("`", "&#96;")
+
+
+# --- disclosure control -------------------------------------------------------------------------
+#
+# Primary suppression hides counts from 1 to below-1. Secondary suppression then hides further
+# cells wherever a hidden count could be worked out by subtraction from what the table still shows.
+# A table states what the reader can add up through three optional arguments:
+#
+# - complements: tuples of columns (total, part, part, ...) with total = sum of parts on every row
+#   (e.g. ("rows_in", "rows_out", "rows_excluded") in an exclusions ledger);
+# - totals: count columns whose column sum the reader knows (a total row, a share column, a sum
+#   stated in the text);
+# - chain: (out_col, in_col) for a waterfall, where a later row's in_col repeats an earlier row's
+#   out_col (the ledger's rows_out of one rule is the rows_in of the next): the two cells are equal.
+#
+# Each relation is a linear constraint over cells. While some constraint has exactly one hidden cell,
+# its smallest shown non-zero cell (then any shown cell) is hidden as well. The loop ends because
+# every pass hides at least one more cell of a finite table.
+
+PRIMARY, SECONDARY = "primary", "secondary"
+SECONDARY_MARK = "[c]"
+
+
+def _constraints(vals: pd.DataFrame, complements, totals, chain, group_cols) -> list[list[tuple[int, str]]]:
+    out: list[list[tuple[int, str]]] = []
+    n = len(vals)
+    for cols in complements or ():
+        out += [[(r, c) for c in cols] for r in range(n)]
+    for c in totals or ():
+        if n > 1:
+            out.append([(r, c) for r in range(n)])
+    if chain:
+        c_out, c_in = chain
+        keys = (list(zip(*(group_cols[g] for g in group_cols))) if group_cols else [()] * n)
+        for i in range(n):
+            for j in range(i + 1, n):
+                if keys[j] == keys[i] and vals.iat[j, vals.columns.get_loc(c_in)] == \
+                        vals.iat[i, vals.columns.get_loc(c_out)]:
+                    out.append([(i, c_out), (j, c_in)])
+                    break
+    return out
+
+
+def disclosure(df: pd.DataFrame, count_cols: list[str], below: int = 5, complements=None, totals=None,
+               chain: tuple[str, str] | None = None, group_cols: list[str] | None = None) -> pd.DataFrame:
+    """Which cells of `count_cols` to hide: a frame of '' (shown), 'primary' or 'secondary'.
+
+    Primary: 0 < n < below. Secondary: cells hidden so that no primary cell can be recovered by
+    subtraction through `complements`, `totals` or `chain` (see the comment above). `group_cols`
+    limits a chain to rows that agree on those columns (e.g. the ledger's unit)."""
+    vals = pd.DataFrame({c: pd.to_numeric(df[c], errors="coerce") for c in count_cols}).reset_index(drop=True)
+    state = pd.DataFrame("", index=vals.index, columns=count_cols, dtype=object)
+    state[(vals > 0) & (vals < below)] = PRIMARY
+    used = {c for cols in (complements or ()) for c in cols} | set(totals or ()) | set(chain or ())
+    missing = used - set(count_cols)
+    if missing:
+        raise ValueError(f"disclosure: {sorted(missing)} are used in totals/complements/chain but are "
+                         f"not count columns {count_cols}")
+    groups = {g: list(df[g].astype(str)) for g in (group_cols or [])}
+    cons = _constraints(vals, complements, totals, chain, groups)
+    changed = True
+    while changed:
+        changed = False
+        for cells in cons:
+            hidden = [x for x in cells if state.at[x]]
+            if len(hidden) != 1:
+                continue
+            shown = [x for x in cells if not state.at[x] and pd.notna(vals.at[x])]
+            pick = sorted((x for x in shown if vals.at[x] > 0), key=lambda x: (vals.at[x], x)) or shown
+            if pick:
+                state.at[pick[0]] = SECONDARY
+                changed = True
+    return state
+
+
+def suppress(df: pd.DataFrame, count_cols: list[str], below: int = 5, complements=None, totals=None,
+             chain: tuple[str, str] | None = None, group_cols: list[str] | None = None,
+             derived: dict[str, str] | None = None) -> pd.DataFrame:
+    """The table as shown: counts under `below` (but above 0) become '<below'; cells hidden by
+    secondary suppression become '[c]'; a `derived` column (e.g. a share, {"Share": "Frequency"})
+    is hidden wherever its count is."""
+    out = df.copy().reset_index(drop=True)
+    state = disclosure(out, count_cols, below, complements, totals, chain, group_cols)
+    for c in count_cols:
+        out[c] = out[c].astype("object").where(state[c] != PRIMARY, f"<{below}")
+        out[c] = out[c].where(state[c] != SECONDARY, SECONDARY_MARK)
+    for c, src in (derived or {}).items():
+        out[c] = out[c].astype("object").where(state[src] == "", SECONDARY_MARK)
+    out.index = df.index
+    return out
+
+
+def table_html(df: pd.DataFrame, caption: str, count_cols: list[str] | None = None, suppress_below: int = 5,
+               complements=None, totals=None, chain: tuple[str, str] | None = None,
+               group_cols: list[str] | None = None, derived: dict[str, str] | None = None) -> str:
+    """A suppressed, captioned table as an escaped HTML block inside a checkable fenced div.
+
+    The table travels as a raw HTML block (```` ```{=html} ````) whose every cell and the caption
+    went through `html_text`; report/filter.lua reads it with pandoc's HTML reader, which makes
+    each cell plain text (ADR 0010), so no source value can become markup. Column names may be the
+    raw ones (`rows_in`) or headers; `HEADERS` maps the raw ones. The disclosure arguments are
+    those of `suppress` (column names as given or as headers)."""
     df = df.rename(columns=HEADERS)
-    count_cols = [HEADERS.get(c, c) for c in (count_cols or [])]
-    shown = suppress(df, count_cols, suppress_below)
+    name = lambda c: HEADERS.get(c, c)  # noqa: E731
+    count_cols = [name(c) for c in (count_cols or [])]
+    complements = [tuple(name(c) for c in cols) for cols in (complements or [])]
+    shown = suppress(df, count_cols, suppress_below, complements, [name(c) for c in (totals or [])],
+                     tuple(name(c) for c in chain) if chain else None,
+                     [name(c) for c in (group_cols or [])],
+                     {name(k): name(v) for k, v in (derived or {}).items()})
     for c in shown.columns:
         if c not in count_cols:
             shown[c] = _format_column(shown[c], c)
-    header = [str(c) for c in shown.columns]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) or c in count_cols for c in df.columns]
-    lines = ["| " + " | ".join(_escape(h) for h in header) + " |",
-             "|" + "|".join("---:" if num else ":---" for num in numeric) + "|"]
-    for row in shown.itertuples(index=False):
-        lines.append("| " + " | ".join(_escape(_cell(v)) for v in row) + " |")
+    align = ['style="text-align: right;"' if num else 'style="text-align: left;"' for num in numeric]
+    head = "".join(f"<th {a}>{html_text(h)}</th>" for h, a in zip(shown.columns, align))
+    body = "".join("<tr>" + "".join(f"<td {a}>{html_text(_cell(v))}</td>" for v, a in zip(row, align)) + "</tr>"
+                   for row in shown.itertuples(index=False))
     if len(shown) == 0:
-        lines.append("| " + " | ".join("" for _ in header) + " |")
-    cols_attr = "|".join(count_cols).replace('"', "")
-    return (f'::: {{.counts data-count-cols="{cols_attr}" data-suppress-below="{suppress_below}"}}\n'
-            + "\n".join(lines) + f"\n\n: {caption}\n:::\n")
+        body = "<tr>" + "".join(f"<td {a}></td>" for a in align) + "</tr>"
+    secondary = (shown[count_cols] == SECONDARY_MARK).any().any() if count_cols and len(shown) else False
+    if secondary:
+        caption = (f"{caption} ({SECONDARY_MARK}: withheld so that a count below {suppress_below} "
+                   "cannot be worked out by subtraction)")
+    table = (f'<table class="cse-table"><caption>{html_text(caption)}</caption><thead><tr>{head}</tr></thead>'
+             f"<tbody>{body}</tbody></table>")
+    cols_attr = html_text("|".join(count_cols)).replace("&quot;", "")
+    return (f'::: {{.counts data-count-cols="{cols_attr}" data-suppress-below="{int(suppress_below)}"}}\n'
+            f"```{{=html}}\n{table}\n```\n:::\n")
 
 
-def md(text: str) -> None:
-    """Markdown prose whose numbers come from the run (a text/markdown-only output)."""
-    display({"text/markdown": text}, raw=True)
+table_markdown = table_html  # the name notebooks and older code use
 
 
-def table(df: pd.DataFrame, caption: str, count_cols: list[str] | None = None, suppress_below: int = 5) -> None:
-    """A captioned table; counts in `count_cols` below `suppress_below` show as '<N'."""
-    md(table_markdown(df, caption, count_cols, suppress_below))
+def md(markdown: str) -> None:
+    """Markdown prose whose numbers come from the run (a text/markdown-only output). Source values
+    inside it must go through `report.text` (see ADR 0010)."""
+    display({"text/markdown": markdown}, raw=True)
+
+
+def table(df: pd.DataFrame, caption: str, count_cols: list[str] | None = None, suppress_below: int = 5,
+          complements=None, totals=None, chain: tuple[str, str] | None = None,
+          group_cols: list[str] | None = None, derived: dict[str, str] | None = None) -> None:
+    """A captioned table; counts in `count_cols` below `suppress_below` show as '<N', and cells that
+    would let one be recovered by subtraction (see `disclosure`) as '[c]'."""
+    md(table_html(df, caption, count_cols, suppress_below, complements, totals, chain, group_cols, derived))
+
+
+def exclusions_table(ex: pd.DataFrame, caption: str, suppress_below: int = 5) -> None:
+    """An exclusions ledger (rows_in = rows_out + rows_excluded per rule; a rule's rows_out is the
+    next rule's rows_in), suppressed so that no small exclusion can be recovered by subtraction."""
+    md(ledger_html(ex, caption, suppress_below))
+
+
+def ledger_html(ex: pd.DataFrame, caption: str, suppress_below: int = 5) -> str:
+    counts = [c for c in ("rows_in", "rows_out", "rows_excluded") if c in ex]
+    comp = [tuple(counts)] if len(counts) == 3 else None
+    chain = ("rows_out", "rows_in") if {"rows_in", "rows_out"} <= set(counts) else None
+    groups = [c for c in ("stage", "unit") if c in ex]
+    return table_html(ex, caption, counts, suppress_below, complements=comp, chain=chain, group_cols=groups)
 
 
 def figure_png(plot, width: float | None = None, height: float | None = None, dpi: int = 150) -> bytes:
@@ -180,6 +318,15 @@ def figure_png(plot, width: float | None = None, height: float | None = None, dp
 
     import matplotlib
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    if isinstance(plot, plots.NothingToShow):
+        # a caller that embeds the PNG itself gets a small image that says so in words
+        fig = plt.figure(figsize=(width or 7.5, min(height or 1.2, 1.2)))
+        fig.text(0.5, 0.5, f"Not drawn: {plot.reason}.", ha="center", va="center", fontsize=10, wrap=True)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        plt.close(fig)
+        return buf.getvalue()
     if width is not None or height is not None:
         from plotnine import theme
         w, h = plot.theme.getp("figure_size") if plot.theme is not None else (7.5, 3.6)
@@ -189,13 +336,16 @@ def figure_png(plot, width: float | None = None, height: float | None = None, dp
         warnings.simplefilter("ignore")
         fig = plot.draw()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    import matplotlib.pyplot as plt
     plt.close(fig)
     return buf.getvalue()
 
 
 def figure(plot, caption: str, width: float | None = None, height: float | None = None, dpi: int = 150) -> None:
-    """A captioned figure: PNG output with the caption in its metadata and as its text."""
+    """A captioned figure: PNG output with the caption in its metadata and as its text. Given a
+    `plots.NothingToShow` instead of a plot, a sentence saying so (no empty or broken figure)."""
+    if isinstance(plot, plots.NothingToShow):
+        md(plot.sentence(caption))
+        return
     png = figure_png(plot, width, height, dpi)
     display({"image/png": base64.b64encode(png).decode(), "text/plain": f"Figure: {caption}"},
             raw=True, metadata={"image/png": {"caption": caption}})
@@ -225,29 +375,7 @@ def identifiers(run_dir: str | Path) -> set[str]:
     return ids
 
 
-def table_facts(full: pd.DataFrame, final: pd.DataFrame | None, start, end) -> dict:
-    """The numbers of the force report's sections 4 and 9 for this run."""
-    d = pd.to_datetime(full["crime_date"])
-    window = full.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
-    f = {"full_rows": len(full), "full_offenders": full["offender_id"].nunique(),
-         "full_victims": full["victim_id"].nunique(), "full_crimes": full["crime_id"].nunique(),
-         "window_crimes_full": window["crime_id"].nunique(),
-         "window_offenders": window["offender_id"].nunique()}
-    per_crime = full.groupby("crime_id")["offender_id"].nunique()
-    f["full_single_offender_pct"] = pct((per_crime == 1).sum(), len(per_crime))
-    eth = plots._ethnicity(window.drop_duplicates("offender_id")["offender_ethnicity"])
-    f["window_offender_eth_unknown_pct"] = pct((eth == plots.UNKNOWN_ETHNICITY).sum(), len(eth))
-    if final is not None:
-        rows = plots.final_rows(full, final)
-        rd = pd.to_datetime(rows["crime_date"])
-        per = rows.groupby("crime_id")["offender_id"].nunique()
-        f.update(final_links=len(final), final_offenders=rows["offender_id"].nunique(),
-                 final_crimes=rows["crime_id"].nunique(),
-                 window_crimes_final=rows.loc[(rd >= pd.Timestamp(start)) & (rd <= pd.Timestamp(end)),
-                                              "crime_id"].nunique(),
-                 final_single_offender_pct=pct((per == 1).sum(), len(per)),
-                 final_max_offenders=int(per.max()) if len(per) else 0)
-    return f
+table_facts = plots.table_facts  # one home: the numbers are computed in plots (stage 04)
 
 
 def excluded_rows(exclusions: pd.DataFrame, rule_prefix: str) -> int:
@@ -267,9 +395,15 @@ def _years(start: str, end: str) -> tuple[str, str, int]:
     return str(s.year), str(e.year), e.year - s.year + 1
 
 
-def _long_date(iso: str) -> str:
-    t = pd.Timestamp(iso)
+def long_date(value) -> str:
+    """'15 March 2021' for a date (or ISO text); '–' for a missing one."""
+    if value is None or pd.isna(value):
+        return "–"
+    t = pd.Timestamp(value)
     return f"{t.day} {t.strftime('%B %Y')}"
+
+
+_long_date = long_date
 
 
 BAND_ORDER = ("high", "medium", "low")
@@ -576,13 +710,11 @@ def _exclusions_md(run_dir: Path, below: int) -> str:
     ex = _read(run_dir, "exclusions")
     if ex is None:
         return "No exclusions table was produced in this run."
-    shown = ex[[c for c in ("stage", "rule", "unit", "rows_in", "rows_excluded", "rows_out") if c in ex]]
-    shown = shown.rename(columns=HEADERS)
-    if "Rule" in shown:
-        shown["Rule"] = shown["Rule"].astype(str).str.replace(
+    shown = ex[[c for c in ("stage", "rule", "unit", "rows_in", "rows_excluded", "rows_out") if c in ex]].copy()
+    if "rule" in shown:
+        shown["rule"] = shown["rule"].astype(str).str.replace(
             r"\((?:force )?report section 7\.2\)", "(see Appendix: Intelligence grading)", regex=True)
-    return table_markdown(shown, "Exclusions waterfall: every row removed, by stage and rule",
-                          [c for c in ("Rows in", "Excluded", "Rows out") if c in shown], below)
+    return ledger_html(shown, "Exclusions waterfall: every row removed, by stage and rule", below)
 
 
 def _profile_md(run_dir: Path, below: int) -> str:
@@ -694,11 +826,22 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+RESTRICTED = {"cse_network": {"audience": "restricted"}}
+
+
+def is_restricted(notebook: str | Path) -> bool:
+    """A notebook whose metadata says {"cse_network": {"audience": "restricted"}} (it may show ids):
+    it never reaches the committee's report."""
+    meta = nbformat.read(notebook, as_version=4).metadata.get("cse_network") or {}
+    return str(meta.get("audience", "")).lower() == "restricted"
+
+
 def render(run_dir: str | Path, manifest: dict, notebooks: list[Path] | None = None) -> Path:
     """Render run_dir/report.html from the executed notebooks and the run's tables; check it."""
     run_dir = Path(run_dir)
     if notebooks is None:
         notebooks = sorted((run_dir / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [nb for nb in notebooks if not is_restricted(nb)]
     front, back = write_sections(run_dir, manifest)
     meta = run_dir / "report_src" / "metadata.yml"
     meta.write_text(yaml.safe_dump(_metadata(manifest), allow_unicode=True, sort_keys=True), encoding="utf-8")
@@ -726,34 +869,58 @@ def render(run_dir: str | Path, manifest: dict, notebooks: list[Path] | None = N
 
 # --- the safety check ------------------------------------------------------------------------
 
-_LOCAL = ("data:", "#")
 _URL_ATTRS = {"src", "href", "srcset", "poster", "action", "formaction", "data", "background", "xlink:href",
-              "cite", "longdesc", "manifest", "icon"}
+              "cite", "longdesc", "manifest", "icon", "codebase", "archive", "dynsrc", "lowsrc", "ping"}
+_FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal",
+                   "form"}
+# data: media types the renderer itself embeds: our PNG figures, SVG (pandoc may embed SVG images),
+# fonts and small images from the stylesheet. Anything else (text/html, application/*...) is refused.
+_DATA_TYPES = re.compile(r"^data:(image/(png|svg\+xml|gif|jpeg)|font/[a-z0-9.+-]+|application/font-woff2?)"
+                         r"(;[a-z0-9=.+-]+)*[;,]", re.I)
+# Words that, right before a number in the same text run, make it an identifier ("person 13",
+# "offender #13", "id: 13", "nominal no. 13"). Singular only: "offenders: 13" is a count.
+_ID_CONTEXT = re.compile(r"\b(?:ids?|person|offender|victim|suspect|nominal|crime|ref|reference|urn|"
+                         r"person_id|offender_id|victim_id|crime_id)"
+                         r"\s*(?:#|no\.?|number|:|=)?\s*#?([0-9]+)\b", re.I)
+# Table headers of identifier columns ("Person id", "offender_id", "Crime ref", "URN").
+_ID_HEADER = re.compile(r"(\b|_)(id|ids|identifier|ref|reference|urn)\b", re.I)
+
+
+def _clean_url(v: str) -> str:
+    """An attribute URL as a browser reads it: entities decoded (HTMLParser did), controls and
+    blanks removed (`java\\tscript:` is `javascript:`), lower case."""
+    return re.sub(r"[\x00-\x20\x7f]+", "", v).lower()
 
 
 class _Scanner(HTMLParser):
-    """Collects URL attributes, inline CSS, and the cells of tables inside `.counts` divs."""
+    """Every tag and attribute; the text a reader sees; inline CSS; and the tables of the report
+    (header and cells, with the `.counts` spec of the div around them, if any)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
         self.urls: list[tuple[str, str, str]] = []
         self.css: list[str] = []
+        self.text: list[str] = []
         self.tables: list[dict] = []
         self._div_stack: list[dict | None] = []
-        self._in_style = False
-        self._table: dict | None = None
+        self._skip = 0               # inside <style> / <script>: not reader-visible text
+        self._tstack: list[dict] = []
         self._cell: list[str] | None = None
-        self._row: list[str] | None = None
+        self._row: list[tuple[str, str]] | None = None
 
     def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
         a = dict(attrs)
         for k, v in attrs:
             if k in _URL_ATTRS and v is not None:
                 self.urls.append((tag, k, v.strip()))
             if k == "style" and v:
                 self.css.append(v)
-        if tag == "style":
-            self._in_style = True
+            if k in ("alt", "title", "aria-label", "value", "placeholder") and v:
+                self.text.append(f" {v} ")
+        if tag in ("style", "script"):
+            self._skip += 1
         elif tag == "div":
             spec = None
             if "data-count-cols" in a:
@@ -762,34 +929,37 @@ class _Scanner(HTMLParser):
             self._div_stack.append(spec)
         elif tag == "table":
             spec = next((s for s in reversed(self._div_stack) if s), None)
-            self._table = {"spec": spec, "header": [], "rows": [], "caption": ""} if spec else None
-        elif self._table is not None and tag == "tr":
+            self._tstack.append({"spec": spec, "header": [], "rows": []})
+        elif self._tstack and tag == "tr":
             self._row = []
-        elif self._table is not None and tag in ("td", "th"):
+        elif self._tstack and tag in ("td", "th"):
             self._cell = []
 
     def handle_endtag(self, tag):
-        if tag == "style":
-            self._in_style = False
+        if tag in ("style", "script"):
+            self._skip = max(0, self._skip - 1)
         elif tag == "div" and self._div_stack:
             self._div_stack.pop()
-        elif self._table is not None and tag in ("td", "th") and self._cell is not None:
+        elif self._tstack and tag in ("td", "th") and self._cell is not None:
             if self._row is not None:
-                self._row.append(("th" if tag == "th" else "td", "".join(self._cell).strip()))
+                self._row.append((tag, "".join(self._cell).strip()))
             self._cell = None
-        elif self._table is not None and tag == "tr" and self._row is not None:
-            if self._row and all(k == "th" for k, _ in self._row) and not self._table["header"]:
-                self._table["header"] = [t for _, t in self._row]
+        elif self._tstack and tag == "tr" and self._row is not None:
+            t = self._tstack[-1]
+            if self._row and all(k == "th" for k, _ in self._row) and not t["header"]:
+                t["header"] = [x for _, x in self._row]
             else:
-                self._table["rows"].append([t for _, t in self._row])
+                t["rows"].append([x for _, x in self._row])
             self._row = None
-        elif tag == "table" and self._table is not None:
-            self.tables.append(self._table)
-            self._table = None
+        elif tag == "table" and self._tstack:
+            self.tables.append(self._tstack.pop())
 
     def handle_data(self, data):
-        if self._in_style:
-            self.css.append(data)
+        if self._skip:
+            if self.tags and self.tags[-1][0] == "style":
+                self.css.append(data)
+            return
+        self.text.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -802,36 +972,113 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _url_problem(where: str, val: str) -> str | None:
+    v = _clean_url(val)
+    if v.startswith("#") or v == "":
+        return None
+    if v.startswith("data:"):
+        return None if _DATA_TYPES.match(v) else f"{where} holds a data: URL of a type the report never embeds: {val[:60]}"
+    if v.startswith(("javascript:", "vbscript:")):
+        return f"{where} is a script URL: {val[:80]}"
+    return f"{where} points off the file: {val[:80]}"
+
+
+def _svg_payloads(urls: list[tuple[str, str, str]]) -> list[str]:
+    out = []
+    for _, _, v in urls:
+        m = re.match(r"data:image/svg\+xml(;[^,]*)?,(.*)", v, flags=re.I | re.S)
+        if m:
+            body = m.group(2)
+            try:
+                out.append(base64.b64decode(body).decode("utf-8", "replace") if "base64" in (m.group(1) or "")
+                           else urllib.parse.unquote(body))
+            except ValueError:
+                out.append(body)
+    return out
+
+
+def _markup_problems(scan: _Scanner, where: str = "") -> list[str]:
+    problems = []
+    for tag, attrs in scan.tags:
+        if tag in _FORBIDDEN_TAGS:
+            problems.append(f"{where}<{tag}> element (scripts, frames and embedded objects are not allowed)")
+        for k, v in attrs:
+            if k.startswith("on"):
+                problems.append(f"{where}<{tag} {k}=...> event-handler attribute: {str(v)[:60]}")
+            if tag == "meta" and k == "http-equiv" and str(v).lower() == "refresh":
+                problems.append(f"{where}<meta http-equiv=refresh> (loads another page)")
+    for tag, attr, val in scan.urls:
+        p = _url_problem(f"{where}<{tag} {attr}>", val)
+        if p:
+            problems.append(p)
+    css = "\n".join(scan.css)
+    for m in re.finditer(r"url\(\s*(['\"]?)(.*?)\1\s*\)", css, flags=re.I | re.S):
+        p = _url_problem(f"{where}CSS url()", m.group(2).strip())
+        if p:
+            problems.append(p)
+    for m in re.finditer(r"@import\s+(?:url\()?\s*['\"]?([^'\");\s]+)", css, flags=re.I):
+        p = _url_problem(f"{where}CSS @import", m.group(1))
+        if p:
+            problems.append(p)
+    if re.search(r"expression\s*\(|behavior\s*:|-moz-binding", css, flags=re.I):
+        problems.append(f"{where}CSS expression()/behavior/-moz-binding (scripting in CSS)")
+    return problems
+
+
 def check_safe(html_path: str | Path, person_ids: set[str]) -> list[str]:
     """Problems that make the report unsafe to hand over (empty list = safe).
 
-    1. Any identifier from `person_ids` appearing as a whole token (outside embedded data: URIs).
-    2. Any count in a `.counts` table's count columns between 1 and below-1 not shown as '<below'.
-    3. Any src/href/... attribute, CSS url() or @import that points off the file (only data: and
-       #anchors are allowed).
+    It parses the file as a browser would (entities decoded) and checks:
+
+    1. Active content: no <script>, <iframe>, <frame(set)>, <object>, <embed>, <applet>, <base>,
+       <form> or <portal> element; no event-handler attribute (any attribute named on*); no
+       <meta http-equiv=refresh>; no javascript:/vbscript: URL; no CSS expression()/behavior. The
+       same holds inside every embedded SVG image.
+    2. Nothing loads from elsewhere: every URL attribute (src, href, srcset, poster, data, ...),
+       CSS url() and @import is an #anchor or a data: URL of a type the renderer embeds
+       (image/png, image/svg+xml, image/gif, image/jpeg, fonts); text/html or other data: URLs are
+       refused.
+    3. Identifiers, in identifier positions. Text reader-visible (text nodes, alt/title/aria-label
+       values; not <style>, not data: payloads) is checked so:
+       - an id with a letter or symbol ('P0000001', 'CR/1') anywhere, as a whole token;
+       - a purely numeric id ('1', '13') only where it is an identifier: a whole table cell in a
+         column whose header names an identifier (id, person, offender, victim, nominal, ...), or
+         a number straight after such a word in text ('person 13', 'offender #13', 'id: 13'); and
+         a numeric id of 6 or more digits anywhere as a whole token (no count is printed that way:
+         counts carry thousands separators).
+       So a count of 13 in prose or in a count column never matches the person id '13'.
+    4. Counts: in every table inside a `.counts` div, each declared count column's cells from 1 to
+       below-1 must be shown as '<below' (or withheld as '[c]').
     """
-    text = Path(html_path).read_text(encoding="utf-8")
-    problems: list[str] = []
+    raw = Path(html_path).read_text(encoding="utf-8")
     scan = _Scanner()
-    scan.feed(text)
+    scan.feed(raw)
     scan.close()
+    problems = _markup_problems(scan)
+    for svg in _svg_payloads(scan.urls):
+        inner = _Scanner()
+        inner.feed(svg)
+        inner.close()
+        problems += _markup_problems(inner, "embedded SVG: ")
 
-    for tag, attr, val in scan.urls:
-        if not val.lower().startswith(_LOCAL):
-            problems.append(f"<{tag} {attr}> points off the file: {val[:80]}")
-    css = "\n".join(scan.css)
-    for m in re.finditer(r"url\(\s*(['\"]?)(.*?)\1\s*\)", css, flags=re.I | re.S):
-        if not m.group(2).strip().lower().startswith(_LOCAL):
-            problems.append(f"CSS url() points off the file: {m.group(2)[:80]}")
-    for m in re.finditer(r"@import\s+(?:url\()?\s*['\"]?([^'\");\s]+)", css, flags=re.I):
-        if not m.group(1).lower().startswith(_LOCAL):
-            problems.append(f"CSS @import points off the file: {m.group(1)[:80]}")
-
-    visible = re.sub(r"data:[A-Za-z0-9.+/-]+;base64,[A-Za-z0-9+/=\s]+", "data:", text)
-    ids = {str(i) for i in person_ids if str(i)}
-    simple = {i for i in ids if re.fullmatch(r"[A-Za-z0-9_-]+", i)}
-    found = sorted(simple & set(re.findall(r"[A-Za-z0-9_-]+", visible)))
-    found += sorted(i for i in ids - simple if i in visible)
+    ids = {str(i).strip() for i in person_ids if str(i).strip()}
+    numeric = {i for i in ids if i.isdigit()}
+    textual = ids - numeric
+    visible = " ".join(scan.text)
+    simple = {i for i in textual if re.fullmatch(r"[A-Za-z0-9_-]+", i)}
+    tokens = set(re.findall(r"[A-Za-z0-9_-]+", visible))
+    found = sorted(simple & tokens) + sorted(i for i in textual - simple
+                                             if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(i)}(?![A-Za-z0-9_-])",
+                                                          visible))
+    found += sorted(numeric & {m.group(1) for run in scan.text for m in _ID_CONTEXT.finditer(run)})
+    found += sorted(i for i in numeric if len(i) >= 6 and i in tokens)
+    for t in scan.tables:
+        id_cols = [j for j, h in enumerate(t["header"]) if _ID_HEADER.search(h)]
+        for row in t["rows"]:
+            for j in id_cols:
+                if j < len(row) and row[j] in numeric:
+                    found.append(row[j])
+    found = list(dict.fromkeys(found))
     for i in found[:20]:
         problems.append(f"identifier {i} appears in the report")
     if len(found) > 20:
@@ -839,6 +1086,8 @@ def check_safe(html_path: str | Path, person_ids: set[str]) -> list[str]:
 
     for t in scan.tables:
         spec, header = t["spec"], t["header"]
+        if not spec:
+            continue
         for col in spec["cols"]:
             if col not in header:
                 problems.append(f"count column {col!r} not found in a counts table (header {header})")

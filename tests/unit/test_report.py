@@ -49,8 +49,13 @@ def test_table_markdown_suppresses_and_marks_count_columns():
     text = report.table_markdown(pd.DataFrame({"Sex": ["M", "F"], "Frequency": [3, 1200]}),
                                  "Sex combinations", ["Frequency"], 5)
     assert 'data-count-cols="Frequency"' in text and 'data-suppress-below="5"' in text
-    assert r"\<5" in text and "1,200" in text and "| 3 |" not in text
-    assert ": Sex combinations" in text
+    assert _cells(text) == [["Sex", "Frequency"], ["M", "&lt;5"], ["F", "1,200"]]
+    assert "<caption>Sex combinations</caption>" in text
+
+
+def _cells(table_text: str) -> list[list[str]]:
+    """Header and body cells of the one table in a table_html block, as written (escaped)."""
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r) for r in re.findall(r"<tr>(.*?)</tr>", table_text)]
 
 
 # --- a tiny run to render --------------------------------------------------------------------
@@ -264,7 +269,7 @@ def test_seeds_years_and_ids_are_not_thousands_separated():
     df = pd.DataFrame({"Parameter": ["seed"], "seed": [20210315], "Year": [2021], "run_id": [123456],
                        "Crimes": [20210315]})
     md = report.table_markdown(df, "x")
-    assert "| seed | 20210315 | 2021 | 123456 | 20,210,315 |" in md
+    assert _cells(md)[1] == ["seed", "20210315", "2021", "123456", "20,210,315"]
     back = report.back_matter(Path("/nonexistent"), {"parameters": {"seed": 20210315, "as_of": "2021-03-15"}})
     assert "20210315" in back["91_appendix"] and "20,210,315" not in back["91_appendix"]
 
@@ -273,8 +278,8 @@ def test_raw_headers_percentages_and_rule_values_read_plainly():
     df = pd.DataFrame({"stage": ["full_table"], "rows_in": [10], "rows_excluded": [2], "rows_out": [8],
                        "missing_pct": [12.345], "matched_rules": ["title|mo"]})
     md = report.table_markdown(df, "x", ["rows_in"])
-    assert "| Stage | Rows in | Excluded | Rows out | Missing % | Matched rules |" in md
-    assert "| Full table | 10 | 2 | 8 | 12.3 | title + MO |" in md
+    assert _cells(md) == [["Stage", "Rows in", "Excluded", "Rows out", "Missing %", "Matched rules"],
+                          ["Full table", "10", "2", "8", "12.3", "title + MO"]]
     assert 'data-count-cols="Rows in"' in md
     assert report.rule_label("if_code|mo") == "crime flag + MO"
 
@@ -300,3 +305,191 @@ def test_summary_bands_in_priority_order_and_children(tmp_path):
     assert "high <5, medium <5, low <5" in text
     assert "flagged child offenders: 12" in text and "safeguarding" in text
     assert "Harm is concentrated" not in text     # no group-level concentration table: no claim
+
+
+# --- source values are text (ADR 0010) ------------------------------------------------------------
+
+HOSTILE = ["*x*", "<b>bold</b>", "\\<img src=x onerror=alert(1)>", "| pipes |", "$math$", "`code`",
+           "[link](javascript:alert(1))", "<script>alert(1)</script>", "a\nb"]
+
+
+def _pandoc(markdown: str, tmp_path: Path) -> str:
+    """Markdown through pandoc with the report's own filter, as the render does it."""
+    import subprocess
+    src = tmp_path / "in.md"
+    src.write_text(markdown, encoding="utf-8")
+    res = subprocess.run([report.pandoc_path(), "-f", "markdown", "-t", "html5", str(src),
+                          "--lua-filter", str(report.FILTER)], capture_output=True, text=True, check=True)
+    return res.stdout
+
+
+def _visible_text(html_text: str) -> str:
+    doc = _Html()
+    doc.feed(html_text)
+    return re.sub(r"\s+", " ", " ".join(doc.text))
+
+
+def test_text_makes_markup_looking_source_values_print_as_typed(tmp_path):
+    out = _pandoc("Title: " + " ; ".join(report.text(v) for v in HOSTILE) + "\n", tmp_path)
+    doc = _Html()
+    doc.feed(out)
+    assert [t for t, _ in doc.tags] == ["p"]          # no <em>, <b>, <img>, <code>, <a>, <math>, <script>
+    text = _visible_text(out)
+    for v in HOSTILE[:-1]:
+        assert v in text
+    assert "a b" in text                              # a line break in a value does not start a new block
+
+
+def test_table_cells_are_text_whatever_they_hold(tmp_path):
+    df = pd.DataFrame({"Offence title": HOSTILE, "Crimes": [10] * len(HOSTILE)})
+    out = _pandoc(report.table_html(df, "Titles <i>as recorded</i>", ["Crimes"]), tmp_path)
+    doc = _Html()
+    doc.feed(out)
+    tags = {t for t, _ in doc.tags}
+    assert tags <= {"div", "table", "caption", "thead", "tbody", "tr", "th", "td", "span", "colgroup", "col"}
+    assert not any(k.startswith("on") for _, a in doc.tags for k in a)
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", out, re.S)]
+    import html as htmllib
+    cells = [htmllib.unescape(re.sub(r"\s+", " ", r[0])) for r in rows if r]
+    assert cells == [v.replace("\n", " ") for v in HOSTILE]
+    assert "Table 1:" in out and "Titles &lt;i&gt;as recorded&lt;/i&gt;" in out
+    assert report.check_safe(_write(tmp_path, out), set()) == []
+
+
+def _write(tmp_path: Path, html_text: str) -> Path:
+    f = tmp_path / "page.html"
+    f.write_text(html_text, encoding="utf-8")
+    return f
+
+
+# --- secondary suppression (disclosure) -------------------------------------------------------------
+
+def test_a_lone_small_exclusion_cannot_be_recovered_from_the_ledger():
+    # rule r1: 669 in, 3 excluded, 666 out; r2 takes those 666 in and excludes none.
+    # Hiding 3 alone leaves 669 - 666 = 3; hiding 666 too is undone by r2's rows_in (= r1's rows_out),
+    # so that is hidden as well, and then r2's rows_out (= its rows_in + 0).
+    ex = pd.DataFrame({"stage": ["s", "s"], "rule": ["r1", "r2"], "unit": ["rows", "rows"],
+                       "rows_in": [669, 666], "rows_excluded": [3, 0], "rows_out": [666, 666]})
+    shown = report.suppress(ex, ["rows_in", "rows_excluded", "rows_out"], 5,
+                            complements=[("rows_in", "rows_out", "rows_excluded")],
+                            chain=("rows_out", "rows_in"), group_cols=["stage", "unit"])
+    expected = pd.DataFrame({"stage": ["s", "s"], "rule": ["r1", "r2"], "unit": ["rows", "rows"],
+                             "rows_in": [669, "[c]"], "rows_excluded": ["<5", 0], "rows_out": ["[c]", "[c]"]},
+                            dtype=object)
+    pd.testing.assert_frame_equal(shown.astype(object), expected)
+
+
+def test_a_row_total_with_one_small_part_hides_the_next_smallest_part():
+    # Table 19's case: 56 + 613 + 3 = 672 shown whole would give 672 - 56 - 613 = 3
+    df = pd.DataFrame({"measure": ["people"], "total": [672], "a": [56], "b": [613], "c": [3]})
+    shown = report.suppress(df, ["total", "a", "b", "c"], 5, complements=[("total", "a", "b", "c")])
+    expected = pd.DataFrame({"measure": ["people"], "total": [672], "a": ["[c]"], "b": [613], "c": ["<5"]},
+                            dtype=object)
+    pd.testing.assert_frame_equal(shown.astype(object), expected)
+
+
+def test_a_known_column_total_protects_the_lone_small_cell_and_its_share():
+    df = pd.DataFrame({"Sex": ["M", "F", "U", "X"], "Frequency": [100, 50, 3, 20],
+                       "Share": [0.58, 0.29, 0.02, 0.11]})
+    shown = report.suppress(df, ["Frequency"], 5, totals=["Frequency"], derived={"Share": "Frequency"})
+    expected = pd.DataFrame({"Sex": ["M", "F", "U", "X"], "Frequency": [100, 50, "<5", "[c]"],
+                             "Share": [0.58, 0.29, "[c]", "[c]"]}, dtype=object)
+    pd.testing.assert_frame_equal(shown.astype(object), expected)
+
+
+def test_without_a_stated_relation_only_small_counts_are_hidden():
+    df = pd.DataFrame({"k": ["a", "b"], "n": [3, 40]})
+    assert list(report.suppress(df, ["n"], 5)["n"]) == ["<5", 40]
+    # two small cells in one relation already protect each other: nothing more is hidden
+    df = pd.DataFrame({"k": ["a", "b", "c"], "n": [3, 2, 40]})
+    assert list(report.suppress(df, ["n"], 5, totals=["n"])["n"]) == ["<5", "<5", 40]
+
+
+def test_a_relation_on_a_column_that_is_not_a_count_is_refused():
+    with pytest.raises(ValueError, match="not count columns"):
+        report.disclosure(pd.DataFrame({"a": [1], "b": [2]}), ["a"], 5, totals=["b"])
+
+
+def test_the_ledger_table_marks_withheld_cells_in_its_caption():
+    ex = pd.DataFrame({"stage": ["s"], "rule": ["r"], "unit": ["rows"], "rows_in": [669],
+                       "rows_excluded": [3], "rows_out": [666]})
+    text = report.ledger_html(ex, "Ledger")
+    assert _cells(text)[1] == ["s", "r", "rows", "669", "&lt;5", "[c]"]
+    assert "[c]: withheld so that a count below 5 cannot be worked out by subtraction" in text
+
+
+# --- check_safe: active content, foreign data, numeric ids ------------------------------------------
+
+@pytest.mark.parametrize("body,expect", [
+    ("<img src=x onerror=alert(1)>", "event-handler"),
+    ('<p onclick="steal()">x</p>', "event-handler"),
+    ('<svg onload="x()"></svg>', "event-handler"),
+    ("<script>alert(1)</script>", "<script> element"),
+    ('<iframe src="#a"></iframe>', "<iframe> element"),
+    ('<object data="#a"></object>', "<object> element"),
+    ('<embed src="#a">', "<embed> element"),
+    ('<a href="javascript:alert(1)">x</a>', "script URL"),
+    ('<a href="java&#x09;script:alert(1)">x</a>', "script URL"),
+    ('<a href=" JavaScript:alert(1)">x</a>', "script URL"),
+    ('<img src="data:text/html;base64,PHNjcmlwdD4=">', "data: URL of a type"),
+    ('<a href="data:application/javascript,alert(1)">x</a>', "data: URL of a type"),
+    ('<img src="data:image/svg+xml;base64,' + base64.b64encode(b'<svg><script>x()</script></svg>').decode()
+     + '">', "embedded SVG: <script>"),
+    ('<meta http-equiv="refresh" content="0;url=https://x.org">', "http-equiv=refresh"),
+    ('<p style="width: expression(alert(1))">x</p>', "CSS expression"),
+])
+def test_check_safe_rejects_active_content(tmp_path, body, expect):
+    problems = report.check_safe(_write(tmp_path, _page(body)), set())
+    assert any(expect in p for p in problems), problems
+
+
+def test_check_safe_accepts_our_own_embedded_images(tmp_path):
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>').decode()
+    body = (f'<img src="data:image/png;base64,iVBORw0KGgo="><img src="data:image/svg+xml;base64,{svg}">'
+            '<a href="#fig-1">Figure 1</a>')
+    assert report.check_safe(_write(tmp_path, _page(body)), set()) == []
+
+
+NUMERIC_IDS = {"1", "13", "100", "1234567"}
+
+
+def test_numeric_ids_do_not_trip_on_counts(tmp_path):
+    body = (COUNTS.format(rows="<tr><td>M</td><td>13</td></tr><tr><td>F</td><td>100</td></tr>")
+            + "<p>13 offenders and 100 victims; 1 group; offenders: 13; section 1.13; 1,234,567 rows.</p>"
+            + "<h2><span>1</span> Crimes</h2>")
+    assert report.check_safe(_write(tmp_path, _page(body)), NUMERIC_IDS) == []
+
+
+@pytest.mark.parametrize("body,found", [
+    ("<p>The first is person 13.</p>", "13"),
+    ("<p>offender #100 leads</p>", "100"),
+    ("<p>ID: 1</p>", "1"),
+    ("<table><thead><tr><th>Person id</th><th>n</th></tr></thead><tbody><tr><td>13</td><td>9</td></tr>"
+     "</tbody></table>", "13"),
+    ("<p>Record 1234567 shows</p>", "1234567"),
+])
+def test_numeric_ids_in_identifier_positions_are_caught(tmp_path, body, found):
+    problems = report.check_safe(_write(tmp_path, _page(body)), NUMERIC_IDS)
+    assert f"identifier {found} appears in the report" in problems, problems
+
+
+# --- restricted notebooks -----------------------------------------------------------------------------
+
+def test_a_restricted_notebook_never_reaches_the_report(run_dir):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["cse_network"] = {"audience": "restricted"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tasking pack\n\nFirst to disrupt: P0000003.")]
+    nbformat.write(nb, run_dir / "notebooks" / "07_tasking_pack.ipynb")
+    assert report.is_restricted(run_dir / "notebooks" / "07_tasking_pack.ipynb")
+    assert not report.is_restricted(run_dir / "notebooks" / "04_descriptive_plots.ipynb")
+    html_text = report.render(run_dir, MANIFEST).read_text()
+    assert "Tasking pack" not in html_text and "P0000003" not in html_text
+
+
+def test_figure_with_nothing_to_show_is_a_sentence(monkeypatch):
+    outputs = _capture(monkeypatch)
+    report.figure(plots.nothing_to_show("the full table holds no crime"), "Crimes per year")
+    assert [o["data"] for o in outputs] == [
+        {"text/markdown": "*Crimes per year*: not drawn, because the full table holds no crime."}]
+    assert report.figure_png(plots.nothing_to_show("x")).startswith(b"\x89PNG")
