@@ -135,7 +135,7 @@ def label(name: str) -> str:
 def table_or_sentence(df: pd.DataFrame, caption: str, count_cols: list[str], suppress_below: int,
                       empty: str) -> None:
     """report.table, or the sentence `empty` when the table has no rows."""
-    from . import report
+    from .. import report
     if len(df):
         report.table(df, caption, count_cols=count_cols, suppress_below=suppress_below)
     else:
