@@ -24,9 +24,10 @@ def centrality(net: Network, exact_work: float = EXACT_BETWEENNESS_WORK, cutoff:
     distances, so betweenness counts hops.
     """
     g = net.graph
-    memb = np.asarray(g.connected_components().membership)
+    memb = np.asarray(g.connected_components().membership, int)
     n_c = np.bincount(memb)
-    m_c = np.bincount(memb[np.asarray([e[0] for e in g.get_edgelist()], int)], minlength=len(n_c)) if g.ecount() else 0 * n_c
+    el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
+    m_c = np.bincount(memb[el[:, 0]], minlength=len(n_c)) if g.ecount() else 0 * n_c
     work = float((n_c * (n_c + m_c)).sum())
     if work <= exact_work:
         bc, method = g.betweenness(directed=False), "exact"

@@ -99,7 +99,7 @@ class Network:
     strong: np.ndarray       # bool per edge of `graph`
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"person_id": self.people})
+        return pd.DataFrame({"person_id": pd.Series(self.people, dtype=object)})
 
     def strong_graph(self, weights: np.ndarray | None = None) -> ig.Graph:
         """Same vertices, strong edges only, edge attribute weight (strong_weight unless given)."""

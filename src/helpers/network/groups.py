@@ -174,4 +174,5 @@ def find_groups(net: Network, weightings: list[np.ndarray], max_group_size: int,
         stab_by_name = stab_by_name[~stab_by_name.index.duplicated()]
     else:
         stab_by_name = pd.Series(dtype=float)
-    return pd.DataFrame({"person_id": net.people, "group_id": gid}), stab_by_name.rename("stability")
+    return (pd.DataFrame({"person_id": pd.Series(net.people, dtype=object), "group_id": gid}),
+            stab_by_name.rename("stability"))

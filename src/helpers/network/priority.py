@@ -86,6 +86,13 @@ def group_table(membership: pd.DataFrame, full_table: pd.DataFrame, crimes: pd.D
                 pairs: pd.DataFrame, offenders: set, soc_people: set) -> pd.DataFrame:
     """Per group: size, offenders, harm of its distinct crimes, evidence, shared victims, last activity, SOC."""
     m = membership.dropna(subset=["group_id"])
+    if m.empty:
+        ints = ["n_people", "n_offenders", "soc_overlap", "n_crimes", "n_crime_ties", "n_pins_ties",
+                "n_small_log_ties", "n_weak_ties", "n_shared_victims"]
+        return pd.DataFrame({"group_id": pd.Series(dtype=object), "component_id": pd.Series(dtype=object)}
+                            | {c: pd.Series(dtype="int64") for c in ints}
+                            | {c: pd.Series(dtype=float) for c in ("harm_cchi", "harm_ons", "evidence_strength")}
+                            | {"last_activity": pd.Series(dtype="datetime64[ns]")})
     m = m.assign(is_off=m["person_id"].isin(offenders), in_soc=m["person_id"].isin(soc_people))
     g = m.groupby("group_id", sort=True)
     out = pd.DataFrame({"component_id": g["component_id"].first(), "n_people": g.size(),

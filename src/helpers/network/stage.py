@@ -90,7 +90,8 @@ class Result:
 
 def node_harm(net: Network, inp: Inputs, column: str = "harm_cchi") -> np.ndarray:
     """Person harm aligned with the vertices (0 for people with no full-table crime)."""
-    return net.frame().merge(inp.people_harm, on="person_id", how="left")[column].fillna(0).to_numpy(float)
+    h = inp.people_harm.set_index(inp.people_harm["person_id"].astype(str))[column]
+    return pd.Series(net.people, dtype=object).map(h).fillna(0).to_numpy(float)
 
 
 def _scenario_pairs(pairs: pd.DataFrame, f: float) -> pd.DataFrame:
@@ -145,7 +146,8 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
     net, nodes = res.net, res.nodes
     soc_summary, gt = soc_overlap(net, nodes, res.groups, inp.soc_people, inp.soc_edges, inp.offenders)
     ph = inp.people_harm.drop(columns="last_crime_date")
-    nodes = nodes.merge(ph, on="person_id", how="left")
+    ph = ph.assign(person_id=ph["person_id"].astype(str).astype(object))
+    nodes = nodes.assign(person_id=nodes["person_id"].astype(object)).merge(ph, on="person_id", how="left")
     nodes["is_cse_offender"] = nodes["person_id"].isin(inp.offenders)
     nodes["in_soc_network"] = nodes["person_id"].isin(inp.soc_people)
     for c in ("n_crimes", "n_unweighted_cchi", "n_unweighted_ons"):
