@@ -170,6 +170,8 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float],
             heapq.heappush(trees, (-cw, min(comp), comp))
     while trees:
         _, _, comp = heapq.heappop(trees)
+        if not all(alive[v] for v in comp):
+            continue  # stale copy (a loop through non-removable people reached it twice): its pieces are queued
         if not any(can[v] for v in comp):
             continue  # children only: removing adults cannot break it (the floor)
         c = _centroid(adj, w, alive, comp, can)
@@ -454,7 +456,8 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
 def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8, share: float = 0.01,
             objectives: Sequence[str] = ("harm", "people"),
             methods: Sequence[str] = ("corehd", "targeted", "degree", "betweenness", "random"),
-            timed: bool = False, removable: Sequence[bool] | None = None) -> pd.DataFrame:
+            timed: bool = False, removable: Sequence[bool] | None = None,
+            sets_out: dict[str, list[int]] | None = None) -> pd.DataFrame:
     """Every method x objective x reinsertion on the same network (the comparison table).
 
     Each method removes removable people until the heaviest component is <=
@@ -465,7 +468,9 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
     then everyone else by weight), of the heaviest component's share; lower is
     better. `largest_left_share` is the share of harm in the heaviest set left
     after removing the set. Seconds only when timed=True, so the exported
-    table stays byte-identical across runs.
+    table stays byte-identical across runs. With `sets_out`, the reinserted
+    set of each method on the first objective is stored there (so the kept
+    order is chosen from them, not computed again: `best_of`).
     """
     adj = g.get_adjlist()
     n = len(adj)
@@ -491,6 +496,8 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
                 t1 = time.perf_counter()
                 dset = reinsert(adj, wt, caps, base)[0] if reinsertion else list(base)
                 secs = t_method + time.perf_counter() - t1
+                if sets_out is not None and reinsertion and objective == objectives[0]:
+                    sets_out[method] = dset
                 order = complete_order(dset, wt)
                 ch, cp = lcc_curves(adj, [harm, ones], order)
                 row |= dict(
@@ -546,9 +553,16 @@ def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01, o
         if only is not None and name != only:
             continue
         base = _base_set(m, g, adj, w, cap, 0, 0.0, can)
-        cands[name] = reinsert(adj, w, caps, base or [])[0]
+        cands[m] = reinsert(adj, w, caps, base or [])[0]
     if not cands:
         raise ValueError(f"unknown dismantling method {only!r}")
+    return best_of(adj, w, cands)
+
+
+def best_of(adj: Adj, w: Sequence[float], sets: dict[str, list[int]]) -> tuple[list[int], str]:
+    """The smallest of the candidate sets (keys: method codes of METHODS), ties by lower R, then name."""
+    names = {m: name for name, m in METHODS.items()}
+    cands = {names[m]: d for m, d in sets.items() if m in names}
     if len(cands) == 1:
         return next(iter(cands.values())), next(iter(cands))
 

@@ -209,3 +209,13 @@ def test_kept_order_is_within_15pct_of_adaptive_betweenness_and_beats_harm_blind
     kept, _ = dm.dismantle_network(g, harm, 0.01)
     assert len(kept) <= 1.15 * n["betweenness"]
     assert len(kept) <= n["degree"] and len(kept) < n["random"]
+
+
+def test_corehd_with_a_loop_of_children_finishes_and_never_takes_a_child():
+    # Children 0, 1, 2 form a triangle (a loop nobody may break); each has two adult leaves (3..8).
+    # Removing adult leaf v leaves a piece reached twice through the loop: the stale copy must be skipped.
+    edges = [(0, 1), (1, 2), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (2, 7), (2, 8)]
+    adj = ig.Graph(n=9, edges=edges).get_adjlist()
+    can = [False] * 3 + [True] * 6
+    removed = dm.corehd(adj, [1.0] * 9, [3.0] * 9, can)
+    assert not set(removed) & {0, 1, 2} and sorted(removed) == [3, 4, 5, 6, 7, 8]

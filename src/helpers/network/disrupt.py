@@ -35,7 +35,8 @@ def _child_now(crime_nominals: pd.DataFrame, people: list[str], as_of: pd.Timest
 
 
 def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, removable: np.ndarray,
-                    share: float = DISMANTLE_SHARE) -> tuple[pd.DataFrame, dict]:
+                    share: float = DISMANTLE_SHARE, chosen: tuple[list[int], str] | None = None,
+                    only: str | None = None, whole_only: bool = False) -> tuple[pd.DataFrame, dict]:
     """Whole-network and within-group dismantling ranks (NA = not needed, or not removable).
 
     Whole network: the heaviest remaining component must hold <= share of all
@@ -43,12 +44,18 @@ def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, re
     group alone (links to other people dropped) with share of the group's harm
     as its cap. Returns the ranks and facts: method, sizes with and without
     the constraint, harm share left in the heaviest set with and without.
+    `chosen` (order, method name) is a set already computed (by the
+    comparison); `only` repeats one method; `whole_only` (stability
+    scenarios) skips the unconstrained run and the group orders.
     """
     g = net.graph
     n = len(harm)
-    order, method = dm.dismantle_network(g, harm, share, removable=removable)
+    order, method = chosen if chosen is not None else \
+        dm.dismantle_network(g, harm, share, only=only, removable=removable)
     rank = pd.array([pd.NA] * n, dtype="Int64")
     rank[np.asarray(order, int)] = np.arange(1, len(order) + 1)
+    if whole_only:
+        return net.frame().assign(dismantle_rank=rank), {"dismantle_method": method}
     free, _ = dm.dismantle_network(g, harm, share, only=method)
     total = float(harm.sum())
     adj = g.get_adjlist()

@@ -108,7 +108,7 @@ def _weightings(net_pairs: pd.DataFrame, f: float, strong: np.ndarray) -> list[n
 
 
 def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0, gone: frozenset = frozenset(),
-                 dismantle: bool = True, full: bool = True) -> Result:
+                 dismantle: str | None = None, full: bool = True) -> Result:
     """Groups, priorities, centrality and dismantling of one network (the base run or a scenario)."""
     offenders = inp.offenders - set(gone)
     p = _scenario_pairs(pairs, f)
@@ -129,10 +129,9 @@ def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0,
         facts["betweenness_method"] = method
     else:
         nodes["centrality"] = pagerank(net.graph)
-    if dismantle:
-        ranks, dfacts = dismantle_ranks(net, memb, node_harm(net, inp), ~child)
+    if dismantle is not None:  # a scenario: repeat the base run's method, whole network only
+        ranks, _ = dismantle_ranks(net, memb, node_harm(net, inp), ~child, only=dismantle, whole_only=True)
         nodes = nodes.merge(ranks, on="person_id")
-        facts |= dfacts
     return Result(net, p, nodes, gt, facts)
 
 
@@ -144,6 +143,16 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
     progress("network: groups, centrality, priorities, dismantling")
     res = rank_network(inp, st, pairs)
     net, nodes = res.net, res.nodes
+    progress("network: dismantling methods compared (children not removable)")
+    harm = node_harm(net, inp)
+    removable = ~nodes["child_now"].to_numpy(bool)
+    sets: dict[str, list[int]] = {}
+    cmp = dm.compare(net.graph, harm, st.seed, objectives=("harm",), removable=removable, sets_out=sets)
+    chosen = dm.best_of(net.graph.get_adjlist(), harm, sets)
+    progress("network: dismantling orders (whole network, without the constraint, within groups)")
+    ranks, dfacts = dismantle_ranks(net, nodes, harm, removable, chosen=chosen)
+    nodes = nodes.merge(ranks, on="person_id")
+    res.facts |= dfacts
     soc_summary, gt = soc_overlap(net, nodes, res.groups, inp.soc_people, inp.soc_edges, inp.offenders)
     ph = inp.people_harm.drop(columns="last_crime_date")
     ph = ph.assign(person_id=ph["person_id"].astype(str).astype(object))
@@ -162,15 +171,7 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
         gt[c] = sig(gt[c].astype(float))
     res = Result(net, pairs, nodes, gt, res.facts, {"soc_overlap": soc_summary})
 
-    progress("network: dismantling methods compared")
-    harm = node_harm(net, inp)
-    removable = ~nodes["child_now"].to_numpy(bool)
-    cmp = dm.compare(net.graph, harm, st.seed, objectives=("harm",), removable=removable)
-    free = dm.compare(net.graph, harm, st.seed, objectives=("harm",),
-                      methods=(dm.METHODS[res.facts["dismantle_method"]],)).assign(constraint="none")
-    cmp = pd.concat([cmp.assign(constraint="children not removable"),
-                     free.loc[free["reinsertion"]]], ignore_index=True)
-    res.tables["dismantling_comparison"] = cmp
+    res.tables["dismantling_comparison"] = cmp.assign(constraint="children not removable")
     ranked = nodes.dropna(subset=["dismantle_rank"]).sort_values("dismantle_rank")["person_id"]
     order = pd.Index(net.people).get_indexer(ranked).tolist()
     res.tables["dismantling_curves"] = dm.curve_points(
@@ -180,7 +181,8 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
     base = top_sets(nodes, gt)
 
     def scenario(name: str, p: pd.DataFrame, f: float, gone: set, same_links: bool) -> dict:
-        r = rank_network(inp, st, p, f, frozenset(gone), dismantle=not same_links, full=False)
+        r = rank_network(inp, st, p, f, frozenset(gone), None if same_links else res.facts["dismantle_method"],
+                         full=False)
         if same_links:  # weights only: the dismantling order is the base one (not recomputed)
             r.nodes = r.nodes.merge(nodes[["person_id", "dismantle_rank"]], on="person_id", how="left")
         return top_sets(r.nodes, r.groups)

@@ -52,7 +52,7 @@ def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
     d["largest_left_share"] = d["largest_left_share"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
     for c in ("n_removed", "removed_to_1pct_people"):
         d[c] = d[c].round().astype("Int64")
-    cols = ["constraint", "method", "reinsertion", "finished", "n_removed", "removed_to_1pct_people", "R_harm",
+    cols = ["method", "reinsertion", "finished", "n_removed", "removed_to_1pct_people", "R_harm",
             "harm_share_removed", "largest_left_share"]
     return labelled(d[cols])
 
