@@ -208,6 +208,11 @@ class Params(BaseModel):
     review_sample_per_rule: int = Field(ge=0)
     seed: int
     max_group_size: int = Field(ge=3)
+    strong_log_max_people: int = Field(default=5, ge=2)
+    high_band_max_groups: int = Field(default=50, ge=1)
+    priority_weights: dict[str, float] = Field(
+        default_factory=lambda: {"harm": 0.35, "evidence": 0.30, "victims": 0.15, "recency": 0.15, "soc": 0.05})
+    consensus_seeds: int = Field(default=3, ge=1)
     out_dir: str
     compare_with: str | None = None
     pack_top_groups: int = Field(default=20, ge=1)

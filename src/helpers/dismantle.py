@@ -12,6 +12,13 @@ plain adjacency lists, O((N + M) log N): ~30,000 people take about a second.
 Baselines for the comparison table: adaptive degree, adaptive betweenness
 (under a deterministic work budget: it is cubic) and a seeded random order.
 Node weights are harm (objective 'harm') or 1 (objective 'people').
+
+**Children are never targets.** Every method takes a `removable` mask (one
+bool per person; a child at `as_of` is not removable): only removable people
+are ever removed, adults are removed to break the network around the
+children. A connected set of children alone cannot be broken by removing
+adults, so the target becomes max(cap, heaviest connected set of
+non-removable people) — the `floor`, reported with every result.
 """
 from __future__ import annotations
 
@@ -27,6 +34,21 @@ import pandas as pd
 
 Adj = Sequence[Sequence[int]]
 DEFAULT_SHARE = 0.01
+
+
+def _mask(removable: Sequence[bool] | None, n: int) -> list[bool]:
+    return [True] * n if removable is None else [bool(x) for x in removable]
+
+
+def floor_weight(adj: Adj, w: Sequence[float], removable: Sequence[bool] | None) -> float:
+    """Weight of the heaviest connected set of non-removable people (0 when all are removable)."""
+    fixed = [not r for r in _mask(removable, len(adj))]
+    return max((sum(w[v] for v in c) for c in _components(adj, fixed)), default=0.0)
+
+
+def effective_cap(adj: Adj, w: Sequence[float], cap: float, removable: Sequence[bool] | None) -> float:
+    """The reachable target: cap, or the floor when non-removable people alone weigh more."""
+    return max(float(cap), floor_weight(adj, w, removable))
 
 
 class _UnionFind:
@@ -77,16 +99,19 @@ def _components(adj: Adj, alive: Sequence[bool]) -> list[list[int]]:
 
 
 # ------------------------------------------------------------------ CoreHD
-def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float]) -> list[int]:
+def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float],
+           removable: Sequence[bool] | None = None) -> list[int]:
     """Removal sequence that leaves every component with weight <= cap (cap per node).
 
     Phase 1 decycles: repeatedly remove the 2-core node with the largest
     2-core degree (among equals the more harmful goes first). Components
     already under the cap are never touched. Phase 2 breaks the remaining trees: in the
     heaviest tree over its cap, remove the harm-weighted centroid (the node
-    whose removal leaves the lightest largest piece).
+    whose removal leaves the lightest largest piece). Non-removable people
+    stay in the 2-core (they hold loops) but are never taken.
     """
     n = len(adj)
+    can = _mask(removable, n)
     alive = [True] * n
     cand = [False] * n
     for comp in _components(adj, alive):
@@ -116,7 +141,7 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float]) -> list[int]:
                         stack.append(u)
 
     peel([v for v in range(n) if in_core[v] and deg[v] < 2])
-    heap = [(-score(v), v) for v in range(n) if in_core[v]]
+    heap = [(-score(v), v) for v in range(n) if in_core[v] and can[v]]
     heapq.heapify(heap)
     removed: list[int] = []
     while heap:
@@ -132,11 +157,12 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float]) -> list[int]:
                 deg[u] -= 1
                 if deg[u] < 2:
                     stack.append(u)
-                else:
+                elif can[u]:
                     heapq.heappush(heap, (-score(u), u))
         peel(stack)
 
-    # Phase 2: the graph left is a forest wherever a component is over its cap.
+    # Phase 2: the graph left is a forest wherever a component is over its cap (loops remain
+    # only through non-removable people; the centroid of a BFS tree then approximates).
     trees = []
     for comp in _components(adj, alive):
         cw = sum(w[v] for v in comp)
@@ -144,7 +170,11 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float]) -> list[int]:
             heapq.heappush(trees, (-cw, min(comp), comp))
     while trees:
         _, _, comp = heapq.heappop(trees)
-        c = _centroid(adj, w, alive, comp)
+        if not all(alive[v] for v in comp):
+            continue  # stale copy (a loop through non-removable people reached it twice): its pieces are queued
+        if not any(can[v] for v in comp):
+            continue  # children only: removing adults cannot break it (the floor)
+        c = _centroid(adj, w, alive, comp, can)
         alive[c] = False
         removed.append(c)
         for u in adj[c]:
@@ -168,7 +198,8 @@ def _reach(adj: Adj, alive: Sequence[bool], s: int) -> list[int]:
     return out
 
 
-def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[int]) -> int:
+def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[int],
+              can: Sequence[bool] | None = None) -> int:
     """Harm-weighted centroid of a tree: minimise the heaviest piece left (ties: heavier node, lower id)."""
     root = min(comp)
     parent = {root: -1}
@@ -185,7 +216,8 @@ def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[in
         sub[p] += sub[v]
         heaviest_child[p] = max(heaviest_child[p], sub[v])
     total = sub[root]
-    best = min(order, key=lambda v: (max(heaviest_child[v], total - sub[v]), -w[v], v))
+    pool = [v for v in order if can is None or can[v]]
+    best = min(pool, key=lambda v: (max(heaviest_child[v], total - sub[v]), -w[v], v))
     return best
 
 
@@ -257,8 +289,10 @@ def lcc_curves(adj: Adj, weights: Sequence[Sequence[float]], order: Sequence[int
     present = [False] * len(adj)
     curves = [np.zeros(n + 1) for _ in range(k)]
     best = [0.0] * k
-    for q in range(n - 1, -1, -1):
-        v = order[q]
+    listed = set(order)
+    rest = [v for v in range(len(adj)) if v not in listed]  # never removed (e.g. not removable): there throughout
+    for q in range(n + len(rest) - 1, -1, -1):
+        v = order[q] if q < n else rest[q - n]
         present[v] = True
         for u in adj[v]:
             if present[u]:
@@ -282,22 +316,25 @@ def lcc_curves(adj: Adj, weights: Sequence[Sequence[float]], order: Sequence[int
         for i in range(k):
             if wts[i][r] > best[i]:
                 best[i] = wts[i][r]
-            curves[i][q] = best[i]
+            if q <= n:
+                curves[i][min(q, n)] = best[i]
     return curves
 
 
 def first_below(lcc: np.ndarray, threshold: float) -> int:
-    """People removed before the heaviest component is at most `threshold`."""
-    return int(np.argmax(lcc <= threshold + 1e-12 * max(1.0, threshold)))
+    """People removed before the heaviest component is at most `threshold` (all of them if never)."""
+    ok = lcc <= threshold + 1e-12 * max(1.0, threshold)
+    return int(np.argmax(ok)) if ok.any() else len(lcc) - 1
 
 
 # ----------------------------------------------------------------- baselines
-def degree_order(adj: Adj, w: Sequence[float]) -> list[int]:
-    """Adaptive degree: always remove the person with most remaining links (lazy heap)."""
+def degree_order(adj: Adj, w: Sequence[float], removable: Sequence[bool] | None = None) -> list[int]:
+    """Adaptive degree: always remove the removable person with most remaining links (lazy heap)."""
     n = len(adj)
+    can = _mask(removable, n)
     deg = [len(a) for a in adj]
     alive = [True] * n
-    heap = [(-deg[v], -w[v], v) for v in range(n)]
+    heap = [(-deg[v], -w[v], v) for v in range(n) if can[v]]
     heapq.heapify(heap)
     order = []
     while heap:
@@ -309,11 +346,13 @@ def degree_order(adj: Adj, w: Sequence[float]) -> list[int]:
         for u in adj[v]:
             if alive[u]:
                 deg[u] -= 1
-                heapq.heappush(heap, (-deg[u], -w[u], u))
+                if can[u]:
+                    heapq.heappush(heap, (-deg[u], -w[u], u))
     return order
 
 
-def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 100) -> list[int]:
+def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 100,
+                    removable: Sequence[bool] | None = None) -> list[int]:
     """Harm-targeted adaptive degree: only people in a component still over the cap are candidates.
 
     Plain adaptive degree spends removals on hubs of components that already
@@ -325,6 +364,7 @@ def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 
     """
     adj = g.get_adjlist()
     wv = np.asarray(w, float)
+    can = np.asarray(_mask(removable, len(adj)), bool)
     alive = np.ones(len(adj), bool)
     deg = [len(a) for a in adj]
     order: list[int] = []
@@ -336,7 +376,9 @@ def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 
         if not over.any():
             return order
         pool = ids[over[memb]]
-        heap = [(-deg[v], -wv[v], int(v)) for v in pool]
+        heap = [(-deg[v], -wv[v], int(v)) for v in pool if can[v]]
+        if not heap:
+            return order  # only non-removable people left in the sets over the cap
         heapq.heapify(heap)
         batch = max(1, min(refresh, len(heap) // 100))  # exact (1) on small sets, batched on large
         taken = 0
@@ -350,16 +392,19 @@ def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 
             for u in adj[v]:
                 if alive[u]:
                     deg[u] -= 1
-                    heapq.heappush(heap, (-deg[u], -wv[u], u))
+                    if can[u]:
+                        heapq.heappush(heap, (-deg[u], -wv[u], u))
 
 
-def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float) -> list[int] | None:
+def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float,
+                    removable: Sequence[bool] | None = None) -> list[int] | None:
     """Adaptive betweenness on the heaviest component until it is <= cap.
 
     Returns None when the estimated work (sum of n*(n+m) of the components
     scored) would pass `max_work`: a deterministic budget, so reruns agree.
     """
     wt = np.asarray(w, float)
+    can = np.asarray(_mask(removable, g.vcount()), bool)
     alive = np.ones(g.vcount(), bool)
     removed: list[int] = []
     work = 0.0
@@ -380,84 +425,112 @@ def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float
             return None
         bc = np.round(np.asarray(comp.betweenness(directed=False), float), 9)
         glob = ids[local]
-        best = min(range(len(glob)), key=lambda i: (-bc[i], -wt[glob[i]], glob[i]))
+        pool = [i for i in range(len(glob)) if can[glob[i]]]
+        if not pool:
+            return removed
+        best = min(pool, key=lambda i: (-bc[i], -wt[glob[i]], glob[i]))
         alive[glob[best]] = False
         removed.append(int(glob[best]))
+
+
+def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, seed: int, max_work: float,
+              can: list[bool]) -> list[int] | None:
+    """One method's dismantling set before reinsertion (None: over the betweenness work budget)."""
+    caps = [cap] * len(adj)
+    if method == "corehd":
+        return corehd(adj, wt, caps, can)
+    if method == "betweenness":
+        return betweenness_set(g, wt, cap, max_work, can)
+    if method == "targeted":
+        return targeted_degree(g, wt, cap, removable=can)
+    if method == "degree":
+        full = degree_order(adj, wt, can)
+    elif method == "random":
+        pool = np.flatnonzero(np.asarray(can, bool))
+        full = pool[np.random.default_rng(seed).permutation(len(pool))].tolist()
+    else:
+        raise ValueError(f"unknown dismantling method {method!r}")
+    return full[:first_below(lcc_curve(adj, wt, full), cap)]
 
 
 def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8, share: float = 0.01,
             objectives: Sequence[str] = ("harm", "people"),
             methods: Sequence[str] = ("corehd", "targeted", "degree", "betweenness", "random"),
-            timed: bool = False, flags: Sequence[bool] | None = None) -> pd.DataFrame:
+            timed: bool = False, removable: Sequence[bool] | None = None,
+            sets_out: dict[str, list[int]] | None = None) -> pd.DataFrame:
     """Every method x objective x reinsertion on the same network (the comparison table).
 
-    Each method removes people until the heaviest component is <= share of
-    the total (harm, or people); reinsertion then puts back whoever it can.
-    R is the robustness (Schneider et al. 2011): the mean, over q = 1..N
-    people removed (the set, then everyone else by weight), of the heaviest
-    component's share; lower is better. Seconds only when timed=True, so
-    the exported table stays byte-identical across runs. With `flags` (one
-    bool per vertex), n_flagged counts the flagged people in each set.
+    Each method removes removable people until the heaviest component is <=
+    the target (share of the total harm or people, or the floor of
+    non-removable people when that is higher: column `target_share`);
+    reinsertion then puts back whoever it can. R is the robustness
+    (Schneider et al. 2011): the mean, over q = 1..N people removed (the set,
+    then everyone else by weight), of the heaviest component's share; lower is
+    better. `largest_left_share` is the share of harm in the heaviest set left
+    after removing the set. Seconds only when timed=True, so the exported
+    table stays byte-identical across runs. With `sets_out`, the reinserted
+    set of each method on the first objective is stored there (so the kept
+    order is chosen from them, not computed again: `best_of`).
     """
     adj = g.get_adjlist()
     n = len(adj)
+    can = _mask(removable, n)
     harm = [float(x) for x in harm]
     ones = [1.0] * n
     H, rows = sum(harm), []
     for objective in objectives:
         wt = harm if objective == "harm" else ones
         W = sum(wt)
-        cap = share * W
+        cap = effective_cap(adj, wt, share * W, can)
         caps = [cap] * n
         for method in methods:
             t0 = time.perf_counter()
-            if method == "corehd":
-                base = corehd(adj, wt, caps)
-            elif method == "betweenness":
-                base = betweenness_set(g, wt, cap, max_work)
-            elif method == "targeted":
-                base = targeted_degree(g, wt, cap)
-            else:
-                full = degree_order(adj, wt) if method == "degree" else \
-                    np.random.default_rng(seed).permutation(n).tolist()
-                base = full[:first_below(lcc_curve(adj, wt, full), cap)]
+            base = _base_set(method, g, adj, wt, cap, seed, max_work, can)
             t_method = time.perf_counter() - t0
             for reinsertion in (False, True):
-                row = dict(objective=objective, method=method, reinsertion=reinsertion)
+                row = dict(objective=objective, method=method, reinsertion=reinsertion,
+                           target_share=float(cap / W) if W > 0 else float("nan"))
                 if base is None:
                     rows.append(row | dict(finished=False))
                     continue
                 t1 = time.perf_counter()
                 dset = reinsert(adj, wt, caps, base)[0] if reinsertion else list(base)
                 secs = t_method + time.perf_counter() - t1
+                if sets_out is not None and reinsertion and objective == objectives[0]:
+                    sets_out[method] = dset
                 order = complete_order(dset, wt)
                 ch, cp = lcc_curves(adj, [harm, ones], order)
                 row |= dict(
                     finished=True, n_removed=len(dset),
                     R_harm=float(ch[1:].sum() / (n * H)) if H > 0 else float("nan"),
-                    R_people=float(cp[1:].sum() / (n * n)),
+                    R_people=float(cp[1:].sum() / (n * n)) if n else float("nan"),
                     removed_to_1pct_people=first_below(cp, share * n),
                     removed_to_1pct_harm=first_below(ch, share * H),
                     harm_share_removed=float(sum(harm[v] for v in dset) / H) if H > 0 else float("nan"),
+                    largest_left_share=float(ch[len(dset)] / H) if H > 0 else float("nan"),
                 )
-                if flags is not None:
-                    row["n_flagged"] = int(sum(bool(flags[v]) for v in dset))
                 if timed:
                     row["seconds"] = secs
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-def dismantle(g: ig.Graph, harm: Sequence[float], cap: Sequence[float]) -> list[int]:
-    """The project's order: harm-weighted CoreHD + reinsertion; vertex ids, first = most effective."""
+def dismantle(g: ig.Graph, harm: Sequence[float], cap: Sequence[float],
+              removable: Sequence[bool] | None = None) -> list[int]:
+    """Harm-weighted CoreHD + reinsertion with a cap per vertex; vertex ids, first = most effective."""
     adj = g.get_adjlist()
     w = [float(x) for x in harm]
     caps = [float(c) for c in cap]
-    return reinsert(adj, w, caps, corehd(adj, w, caps))[0]
+    can = _mask(removable, len(adj))
+    return reinsert(adj, w, caps, corehd(adj, w, caps, can))[0]
 
 
-def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01,
-                      only: str | None = None) -> tuple[list[int], str]:
+METHODS = {"harm-weighted CoreHD + reinsertion": "corehd", "adaptive degree + reinsertion": "degree",
+           "harm-targeted adaptive degree + reinsertion": "targeted"}
+
+
+def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01, only: str | None = None,
+                      removable: Sequence[bool] | None = None) -> tuple[list[int], str]:
     """The whole-network order: the smallest of three reinserted sets (ties: lower R).
 
     Harm-weighted CoreHD + reinsertion is the published method; adaptive
@@ -465,29 +538,31 @@ def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01,
     intelligence logs (hubs); attacking only the components still over the
     harm cap (harm-targeted degree) does better still. Running all three costs
     about seven seconds on 140,000 people and removes the guesswork; the method
-    used is reported.
+    used is reported. Only `removable` people are ever in the set, and the
+    target is `effective_cap`.
     `only` (a method name as returned) runs that method alone, e.g. to
     repeat the base run's choice on perturbed networks.
     """
     adj = g.get_adjlist()
     w = [float(x) for x in harm]
-    cap = share * sum(w)
+    can = _mask(removable, len(adj))
+    cap = effective_cap(adj, w, share * sum(w), can)
     caps = [cap] * len(w)
-    names = {"harm-weighted CoreHD + reinsertion": "corehd", "adaptive degree + reinsertion": "degree",
-             "harm-targeted adaptive degree + reinsertion": "targeted"}
     cands = {}
-    for name, m in names.items():
+    for name, m in METHODS.items():
         if only is not None and name != only:
             continue
-        if m == "corehd":
-            cands[name] = reinsert(adj, w, caps, corehd(adj, w, caps))[0]
-        elif m == "targeted":
-            cands[name] = reinsert(adj, w, caps, targeted_degree(g, w, cap))[0]
-        else:
-            full = degree_order(adj, w)
-            cands[name] = reinsert(adj, w, caps, full[:first_below(lcc_curve(adj, w, full), cap)])[0]
+        base = _base_set(m, g, adj, w, cap, 0, 0.0, can)
+        cands[m] = reinsert(adj, w, caps, base or [])[0]
     if not cands:
         raise ValueError(f"unknown dismantling method {only!r}")
+    return best_of(adj, w, cands)
+
+
+def best_of(adj: Adj, w: Sequence[float], sets: dict[str, list[int]]) -> tuple[list[int], str]:
+    """The smallest of the candidate sets (keys: method codes of METHODS), ties by lower R, then name."""
+    names = {m: name for name, m in METHODS.items()}
+    cands = {names[m]: d for m, d in sets.items() if m in names}
     if len(cands) == 1:
         return next(iter(cands.values())), next(iter(cands))
 

@@ -305,13 +305,17 @@ def concentration_table(people: pd.DataFrame, groups: pd.DataFrame, shares: tupl
 def index_agreement(crimes: pd.DataFrame) -> dict[str, float]:
     """How far the two indices agree on the crimes both weigh: Pearson correlation of the
     per-crime harms and the range of the ONS/CCHI ratio (equal min and max = one index
-    is a constant multiple of the other, so it adds no independent information)."""
+    is a constant multiple of the other, so it adds no independent information) and the
+    Spearman rank correlation (1 = the two indices order crimes the same way)."""
     both = crimes.dropna(subset=["harm_cchi", "harm_ons"])
     both = both.loc[both["harm_cchi"] > 0]
     if len(both) < 2:
-        return dict(n_crimes=len(both), correlation=float("nan"), ratio_min=float("nan"), ratio_max=float("nan"))
+        return dict(n_crimes=len(both), correlation=float("nan"), rank_correlation=float("nan"),
+                    ratio_min=float("nan"), ratio_max=float("nan"))
     r = both["harm_ons"].to_numpy(float) / both["harm_cchi"].to_numpy(float)
     c = both["harm_cchi"].to_numpy(float)
     o = both["harm_ons"].to_numpy(float)
     corr = float(np.corrcoef(c, o)[0, 1]) if c.std() > 0 and o.std() > 0 else float("nan")
-    return dict(n_crimes=len(both), correlation=corr, ratio_min=float(r.min()), ratio_max=float(r.max()))
+    rank = float(pd.Series(c).rank().corr(pd.Series(o).rank())) if c.std() > 0 and o.std() > 0 else float("nan")
+    return dict(n_crimes=len(both), correlation=corr, rank_correlation=rank, ratio_min=float(r.min()),
+                ratio_max=float(r.max()))

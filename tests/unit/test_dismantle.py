@@ -148,11 +148,31 @@ def test_curve_points_by_hand(g):
     assert set(d["strategy"]) == {"a", "b"} and d["n_removed"].max() == 10
 
 
-def test_compare_counts_flagged_people(g):
-    flags = [False] * 10
-    flags[2] = True  # C is in every sensible set
-    cmp = dm.compare(g, [1.0] * 10, seed=1, objectives=("harm",), methods=("corehd",), flags=flags)
-    assert (cmp["n_flagged"] <= cmp["n_removed"]).all() and "n_flagged" in cmp
+def test_no_method_removes_a_person_who_is_not_removable():
+    # Star: centre 0 (a child, not removable), leaves 1..4; unit weights, cap 2.
+    star = ig.Graph(n=5, edges=[(0, 1), (0, 2), (0, 3), (0, 4)])
+    adj, w, can = star.get_adjlist(), [1.0] * 5, [False, True, True, True, True]
+    assert dm.corehd(adj, w, [2.0] * 5) == [0]                 # unconstrained: the centre alone
+    # Constrained: leaves go, lowest id first, until {0, 4} weighs 2 <= cap.
+    assert dm.corehd(adj, w, [2.0] * 5, can) == [1, 2, 3]
+    assert 0 not in dm.degree_order(adj, w, can) and sorted(dm.degree_order(adj, w, can)) == [1, 2, 3, 4]
+    assert dm.targeted_degree(star, w, 2.0, removable=can) == [1, 2, 3]
+    assert 0 not in dm.betweenness_set(star, w, 2.0, 1e9, can)
+    order, _ = dm.dismantle_network(star, w, share=0.4, removable=can)
+    assert sorted(order) == [1, 2, 3]
+    cmp = dm.compare(star, w, seed=1, objectives=("harm",), share=0.4, removable=can)
+    assert (cmp.loc[cmp["finished"], "n_removed"] >= 3).all()
+    assert cmp.loc[cmp["finished"], "largest_left_share"].le(0.4 + 1e-12).all()
+
+
+def test_target_rises_to_the_heaviest_set_of_children_alone():
+    # Path 0-1-2-3: 0 and 1 are children (weight 3 together), 2 and 3 adults; cap 1 is unreachable,
+    # so the target is the floor 3: removing adult 2 leaves {0,1} = 3 and {3} = 1.
+    path = ig.Graph(n=4, edges=[(0, 1), (1, 2), (2, 3)])
+    adj, w, can = path.get_adjlist(), [1.5, 1.5, 1.0, 1.0], [False, False, True, True]
+    assert dm.floor_weight(adj, w, can) == 3.0 and dm.effective_cap(adj, w, 1.0, can) == 3.0
+    assert dm.dismantle_network(path, w, share=0.2, removable=can)[0] == [2]
+    assert dm.lcc_curve(adj, w, [2]).tolist() == [5.0, 3.0]   # people not in the order stay throughout
 
 
 def test_targeted_degree_attacks_only_components_over_the_harm_cap():
@@ -189,3 +209,13 @@ def test_kept_order_is_within_15pct_of_adaptive_betweenness_and_beats_harm_blind
     kept, _ = dm.dismantle_network(g, harm, 0.01)
     assert len(kept) <= 1.15 * n["betweenness"]
     assert len(kept) <= n["degree"] and len(kept) < n["random"]
+
+
+def test_corehd_with_a_loop_of_children_finishes_and_never_takes_a_child():
+    # Children 0, 1, 2 form a triangle (a loop nobody may break); each has two adult leaves (3..8).
+    # Removing adult leaf v leaves a piece reached twice through the loop: the stale copy must be skipped.
+    edges = [(0, 1), (1, 2), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (2, 7), (2, 8)]
+    adj = ig.Graph(n=9, edges=edges).get_adjlist()
+    can = [False] * 3 + [True] * 6
+    removed = dm.corehd(adj, [1.0] * 9, [3.0] * 9, can)
+    assert not set(removed) & {0, 1, 2} and sorted(removed) == [3, 4, 5, 6, 7, 8]

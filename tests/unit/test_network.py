@@ -1,8 +1,8 @@
-"""Network stage on hand-built tables: components, centralities, groups, priorities, flags.
+"""Network package on hand-built tables: strong ties, consensus groups, evidence, priority, children.
 
-The CSE links (ids sort in this order, so vertex ids are A0 ... J9):
+The CSE evidence of the stage fixture (ids sort in this order, so vertex ids are A0 ... J9):
 
-    A - B          crime/intel/pins links; plus a SOC edge J - K that must NOT
+    A - B          crime/pins links; plus a SOC edge J - K that must NOT
      \\ /           join J to anything in the grouping. K is only in SOC.
       C
       |
@@ -12,207 +12,212 @@ The CSE links (ids sort in this order, so vertex ids are A0 ... J9):
 """
 from __future__ import annotations
 
+import ast
+import pathlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import harm, network, store
+from helpers import network, store
+from helpers.network import disrupt, groups as grp, priority
 
-LINKS = [("A", "B"), ("B", "C"), ("A", "C"), ("C", "D"), ("D", "E"), ("E", "F"), ("D", "F"), ("F", "G"), ("H", "I")]
 AS_OF = pd.Timestamp("2021-03-15")
+LINKS = [("A", "B"), ("B", "C"), ("A", "C"), ("C", "D"), ("D", "E"), ("E", "F"), ("D", "F"), ("F", "G"), ("H", "I")]
 
 
-def _edges() -> pd.DataFrame:
-    rows = [dict(person_a=a, person_b=b, source="crime", weight=1.0, n_links=1) for a, b in LINKS]
-    rows[0]["weight"] = 2.0  # A-B weighs 2 ...
-    rows.append(dict(person_a="A", person_b="B", source="intel", weight=0.5, n_links=1))  # ... + 0.5 from intel
-    rows.append(dict(person_a="J", person_b="K", source="soc", weight=1.0, n_links=1))
-    return pd.DataFrame(rows)
+def _ev(rows: list[tuple]) -> pd.DataFrame:
+    """Evidence rows (a, b, source, n_people, weight) dated one day before AS_OF."""
+    return pd.DataFrame([dict(person_a=a, person_b=b, source=s, evidence_id=f"e{i}",
+                              event_date=pd.Timestamp("2021-03-14"), other_date=pd.Timestamp("2021-03-14"),
+                              n_people=n, detail="", weight=w) for i, (a, b, s, n, w) in enumerate(rows)],
+                        columns=["person_a", "person_b", "source", "evidence_id", "event_date", "other_date",
+                                 "n_people", "detail", "weight"])
 
 
-def test_components_and_centralities_by_hand():
-    pairs = network.cse_edges(_edges())
-    ab = pairs.loc[(pairs["person_a"] == "A") & (pairs["person_b"] == "B")].iloc[0]
-    assert ab["weight"] == 2.5 and ab["n_links"] == 2      # summed over crime and intel
-    net = network.build(pairs, offenders={"A", "E", "G", "H", "J"})
-    assert net.people == list("ABCDEFGHIJ")                # K (SOC only) is not in the CSE network
-    memb = network.groups(net, max_group_size=150, seed=1).set_index("person_id")
-    # components by size: {A..G} 7 -> C0001, {H, I} 2 -> C0002, {J} 1 -> C0003
-    assert memb.loc[list("ABCDEFG"), "group_id"].eq("C0001").all()
-    assert memb.loc[["H", "I"], "group_id"].eq("C0002").all() and memb.loc["J", "group_id"] == "C0003"
-
-    cen, method = network.centrality(net)
-    c = cen.set_index("person_id")
-    assert method == "exact"
-    assert c["degree"].to_dict() == dict(A=2, B=2, C=3, D=3, E=2, F=3, G=1, H=1, I=1, J=0)
-    # weighted degree: A = 2.5 (A-B) + 1 (A-C)
-    assert c.loc["A", "weighted_degree"] == 3.5
-    # Betweenness: every path from {A,B} to {D,E,F,G} crosses C: 2 x 4 = 8;
-    # from {A,B,C} to {E,F,G} crosses D: 3 x 3 = 9; from {A..E} to G crosses F: 5.
-    assert c["betweenness"].to_dict() == dict(A=0, B=0, C=8, D=9, E=0, F=5, G=0, H=0, I=0, J=0)
-    assert c["centrality"].sum() == pytest.approx(1.0)
-    assert c.loc["D", "centrality"] > c.loc["E", "centrality"] > c.loc["G", "centrality"]
+def test_strong_ties_form_groups_and_large_logs_are_weak_context():
+    # A-B crime, B-C pins, C-D a 3-person log (strong), D-E a 10-person log (weak only); offenders A, C, E.
+    ev = _ev([("A", "B", "crime", pd.NA, 1.0), ("B", "C", "pins", pd.NA, 1.0), ("C", "D", "intel", 3, 0.5),
+              ("D", "E", "intel", 10, 0.1), ("D", "E", "intel", 10, 0.1)])
+    pairs = network.cse_pairs(ev, strong_log_max_people=5)
+    expected = pd.DataFrame(dict(
+        person_a=["A", "B", "C", "D"], person_b=["B", "C", "D", "E"], weight=[1.0, 1.0, 0.5, 0.2],
+        strong_weight=[1.0, 1.0, 0.5, 0.0], n_links=[1, 1, 1, 2], n_crime_links=[1, 0, 0, 0],
+        n_pins_links=[0, 1, 0, 0], n_small_log_links=[0, 0, 1, 0], n_large_log_links=[0, 0, 0, 2]))
+    pd.testing.assert_frame_equal(pairs.drop(columns="last_date"), expected, check_dtype=False)
+    net = network.build(pairs, {"A", "C", "E"})
+    memb, stab = network.find_groups(net, [net.graph.es["strong_weight"][:3]], 150, seed=1)
+    # E is tied only by the large log: in no group; one person is not a group.
+    assert memb["group_id"].fillna("none").tolist() == ["G0001", "G0001", "G0001", "G0001", "none"]
+    assert stab.to_dict() == {"G0001": 1.0}
 
 
-def test_large_component_is_split_by_leiden_and_deterministic():
-    # Two 4-cliques joined by one link (8 people) with max_group_size 5: the
-    # modularity split is the two cliques.
+def test_co_assignment_and_group_stability_by_hand():
+    el = np.array([[0, 1], [1, 2]])
+    assert grp.co_assignment(el, [np.array([0, 0, 1]), np.array([0, 0, 0])]).tolist() == [1.0, 0.5]
+    # Groups {0,1} and {2,3}; vertex 4 in none. Run 1 reproduces both (Jaccard 1); run 2 puts 0,1,2 together:
+    # group {0,1} best matches {0,1,2}: 2/3; group {2,3} best matches {3}: 1/(2+1-1) = 0.5.
+    groups = np.array([0, 0, 1, 1, -1])
+    s = grp.jaccard_stability(groups, [np.array([5, 5, 6, 6, 7]), np.array([5, 5, 5, 6, 7])])
+    assert s.to_dict() == pytest.approx({0: (1 + 2 / 3) / 2, 1: (1 + 0.5) / 2})
+
+
+def test_consensus_splits_two_cliques_joined_by_one_link_the_same_way_every_run():
     k1, k2 = list("abcd"), list("efgh")
-    links = [(x, y) for k in (k1, k2) for i, x in enumerate(k) for y in k[i + 1:]] + [("d", "e")]
-    pairs = pd.DataFrame([dict(person_a=a, person_b=b, weight=1.0, n_links=1) for a, b in links])
-    net = network.build(pairs, offenders=set("abcdefgh"))
-    m1 = network.groups(net, max_group_size=5, seed=3)
-    m2 = network.groups(net, max_group_size=5, seed=3)
-    assert m1.equals(m2)
-    g = m1.set_index("person_id")["group_id"]
-    assert g[k1].nunique() == 1 and g[k2].nunique() == 1 and g["a"] != g["e"]
-    assert set(g) == {"C0001.001", "C0001.002"}
-    assert (m1["component_id"] == "C0001").all() and (m1["split_level"] == 1).all()
+    rows = [(x, y, "crime", pd.NA, 1.0) for k in (k1, k2) for i, x in enumerate(k) for y in k[i + 1:]]
+    rows.append(("d", "e", "crime", pd.NA, 0.1))
+    pairs = network.cse_pairs(_ev(rows), 5)
+    net = network.build(pairs, set("abcdefgh"))
+    w = np.asarray(net.graph.es["strong_weight"], float)
+    memb, stab = network.find_groups(net, [w, w / 2, w * 2], max_group_size=5, seed=1)
+    assert memb.set_index("person_id")["group_id"].to_dict() == {**{x: "G0001" for x in k1},
+                                                                 **{x: "G0002" for x in k2}}
+    assert stab.to_dict() == {"G0001": 1.0, "G0002": 1.0}
+    again, _ = network.find_groups(net, [w, w / 2, w * 2], max_group_size=5, seed=1)
+    pd.testing.assert_frame_equal(memb, again)
 
 
-def test_reweight_reproduces_the_contract_formulas():
-    ev = pd.DataFrame([
-        # crime: 365 days apart (proximity half-life 365), latest on as_of -> 2^-1 * 2^0
-        dict(person_a="A", person_b="B", source="crime", event_date="2021-03-15", other_date="2020-03-15", n_people=None),
-        # intel: 730 days old (recency half-life 730), 3 people on the log -> 1/2 * 2^-1
-        dict(person_a="A", person_b="C", source="intel", event_date="2019-03-16", other_date=None, n_people=3),
-        # pins: overlap ends on as_of -> 1
-        dict(person_a="A", person_b="D", source="pins", event_date="2021-03-15", other_date=None, n_people=None),
-    ])
-    ev["event_date"] = pd.to_datetime(ev["event_date"])
-    ev["other_date"] = pd.to_datetime(ev["other_date"])
-    w = network.reweight(ev, AS_OF, 365, 730).set_index("person_b")["weight"]
-    assert w["B"] == pytest.approx(0.5) and w["C"] == pytest.approx(0.25) and w["D"] == pytest.approx(1.0)
-    # halving both half-lives squares each decay factor
-    w2 = network.reweight(ev, AS_OF, 182.5, 365).set_index("person_b")["weight"]
-    assert w2["B"] == pytest.approx(0.25) and w2["C"] == pytest.approx(0.5 * 0.25)
+def test_evidence_strength_by_hand():
+    # G1 = A, B (offenders, a shared victim) + C (not an offender, shared a cell with A): offenders' best ties
+    # are crime, crime -> 1.0. G2 = D, E (offenders tied by a small log only) -> 0.25. F is in no group.
+    memb = pd.DataFrame(dict(person_id=list("ABCDEF"), group_id=["G1", "G1", "G1", "G2", "G2", None]))
+    pairs = network.cse_pairs(_ev([("A", "B", "crime", pd.NA, 1.0), ("A", "C", "pins", pd.NA, 1.0),
+                                   ("D", "E", "intel", 4, 0.3), ("E", "F", "intel", 40, 0.1)]), 5)
+    got = priority.evidence_strength(memb, pairs, {"A", "B", "D", "E"})
+    expected = pd.DataFrame(dict(group_id=["G1", "G2"], n_crime_ties=[1, 0], n_pins_ties=[1, 0],
+                                 n_small_log_ties=[0, 1], n_weak_ties=[0, 0], evidence_strength=[1.0, 0.25]))
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
-def test_priority_formula_by_hand():
-    g = pd.DataFrame(dict(group_id=["g1", "g2"], n_people=[3, 2], harm_cchi=[10.0, 5.0], harm_ons=[20.0, 10.0],
-                          soc_overlap=[1, 0], last_activity=pd.to_datetime(["2021-03-15", "2019-03-16"])))
-    p = network.prioritise(g, AS_OF, 730).set_index("group_id")
-    # g1: 0.25*1 + 0.25*1 + 0.2*1 + 0.2*1 + 0.1*1 = 1.0
-    # g2: 0.25*0.5 + 0.25*0.5 + 0.2*0.5 + 0.2*0.5 (730 days old) + 0 = 0.45
-    assert p.loc["g1", "priority_score"] == pytest.approx(1.0)
-    assert p.loc["g2", "priority_score"] == pytest.approx(0.45)
-    assert p["priority_rank"].to_dict() == {"g1": 1, "g2": 2}
-    # 2 groups: high = top ceil(10%) = 1; medium up to ceil(30%) = 1; the rest low
-    assert p["priority_band"].to_dict() == {"g1": "high", "g2": "low"}
+def test_priority_score_bands_and_harm_counted_once_by_hand():
+    g = pd.DataFrame(dict(group_id=["g1", "g2", "g3"], harm_cchi=[100.0, 300.0, 0.0], harm_ons=[1.0, 3.0, 0.0],
+                          evidence_strength=[1.0, 0.25, 0.5], n_shared_victims=[2, 0, 0], soc_overlap=[0, 1, 0],
+                          last_activity=[AS_OF, AS_OF - pd.Timedelta(days=730), pd.NaT]))
+    out = priority.prioritise(g, AS_OF, 730.0, basis="cchi", high_band_max_groups=50)
+    # P(harm): 100 -> 2/3, 300 -> 1, 0 -> 0. P(victims): 2 -> 1, 0 -> 0. Recency 1, 0.5, 0 (no activity).
+    # g1 = .35*2/3 + .30*1 + .15*1 + .15*1 = 0.8333; g2 = .35 + .30*.25 + .15*.5 + .05 = 0.55; g3 = .30*.5 = 0.15
+    assert out["priority_score"].tolist() == pytest.approx([0.35 * 2 / 3 + 0.6, 0.55, 0.15])
+    assert out["priority_rank"].tolist() == [1, 2, 3]
+    assert out["priority_band"].tolist() == ["high", "low", "low"]  # ceil(10% of 3) = 1 high; ceil(30%) = 1
+    assert out["recency"].tolist() == [1.0, 0.5, 0.0]
 
 
-def _nominals() -> dict[str, pd.DataFrame]:
-    crimes = pd.DataFrame(dict(crime_id=["k1", "k2", "k3", "k4"],
-                               committed_from=pd.to_datetime(["2015-06-01", "2015-06-01", "2016-01-01", "2016-01-01"])))
-    cn = pd.DataFrame([
-        ("k1", "p1", "OFFENDER", "2000-01-01"),   # 15 at k1 -> child offender
-        ("k1", "p2", "SUSPECT", "1997-06-02"),    # 17 (birthday tomorrow) -> child offender
-        ("k1", "p3", "DEFENDANT", "1997-06-01"),  # 18 today -> not a child
-        ("k2", "p4", "VICTIM", "2001-01-01"),     # victim at 14 ...
-        ("k3", "p4", "suspect", "2001-01-01"),    # ... and later a suspect (any case): victim-offender, child offender (15)
-        ("k3", "p5", "WITNESS", "2001-01-01"),    # witness only: nothing
-        ("k4", "p6", "OFFENDER", "2017-01-01"),   # dob after the crime: a recording error, not flagged
-        ("k4", "p7", "OFFENDER", "1980-01-01"),   # adult offender ...
-        ("k2", "p7", "VICTIM", "1980-01-01"),     # ... and an adult victim: victim-offender, not a child victim
-    ], columns=["crime_id", "person_id", "role", "dob"])
-    cn["dob"] = pd.to_datetime(cn["dob"])
-    return dict(crimes=crimes, crime_nominals=cn)
+def test_high_band_is_capped_at_a_taskable_number_of_groups():
+    n = 40
+    g = pd.DataFrame(dict(group_id=[f"g{i:02d}" for i in range(n)], harm_cchi=np.arange(n, 0, -1.0),
+                          harm_ons=np.arange(n, 0, -1.0), evidence_strength=0.0, n_shared_victims=0,
+                          soc_overlap=0, last_activity=pd.NaT))
+    out = priority.prioritise(g, AS_OF, 730.0, high_band_max_groups=2)
+    assert out["priority_band"].value_counts().to_dict() == {"low": 28, "medium": 10, "high": 2}
+    assert out.loc[out["priority_band"] == "high", "group_id"].tolist() == ["g00", "g01"]
 
 
-def test_safeguarding_flags_by_hand():
-    f = network.safeguarding(_nominals(), [f"p{i}" for i in range(1, 9)]).set_index("person_id")
-    assert f["flag_child_offender"][f["flag_child_offender"]].index.tolist() == ["p1", "p2", "p4"]
-    assert f["flag_victim_offender"][f["flag_victim_offender"]].index.tolist() == ["p4", "p7"]
-    assert f.loc["p8"].drop("n_crimes_as_offender_under_18").sum() == 0  # p8 appears nowhere
-    lst = network.safeguarding_list(f.reset_index())
-    assert lst["person_id"].tolist() == ["p1", "p2", "p4", "p7"]  # sorted by id, never by harm
-    assert lst.set_index("person_id").loc["p4", "reasons"] == \
-        "offender aged under 18; victim and offender; victim aged under 18"
-    assert lst.set_index("person_id").loc["p7", "reasons"] == "victim and offender"
+def test_harm_basis_uses_one_index_when_ons_follows_cchi():
+    crimes = pd.DataFrame(dict(harm_cchi=[1.0, 2.0, 3.0], harm_ons=[2.0, 4.0, 6.0]))
+    assert priority.harm_basis(crimes) == "cchi"
+    assert priority.harm_basis(crimes.assign(harm_ons=[6.0, 2.0, 4.0])) == "both"
+
+
+def test_child_now_rule_by_hand():
+    cn = pd.DataFrame(dict(person_id=["p1", "p2", "p3", "p3", "p4", "p5"],
+                           dob=pd.to_datetime(["2005-03-16", "2003-03-15", "1990-01-01", "2004-01-01", None,
+                                               "2003-03-16"])))
+    got = disrupt._child_now(cn, ["p1", "p2", "p3", "p4", "p5", "p6"], AS_OF, 17)
+    # p1 15; p2 18 today; p3 any recorded dob gives 17; p4 no dob; p5 17 (18 tomorrow); p6 not on any crime.
+    assert got.tolist() == [True, False, True, False, True, False]
+
+
+def test_children_get_no_dismantle_rank_and_adults_break_the_network_around_them():
+    # Star: child X at the centre, adults Y1..Y4, one crime each (unit-ish harm via pairs only).
+    pairs = network.cse_pairs(_ev([("X", f"Y{i}", "crime", pd.NA, 1.0) for i in range(1, 5)]), 5)
+    net = network.build(pairs, {"X", "Y1", "Y2", "Y3", "Y4"})
+    memb = pd.DataFrame(dict(person_id=net.people, group_id="G0001"))
+    harm = np.array([1.0, 1.0, 1.0, 1.0, 1.0])  # X, Y1..Y4
+    ranks, facts = network.dismantle_ranks(net, memb, harm, removable=np.array([False, True, True, True, True]),
+                                           share=0.4)  # cap 2
+    r = ranks.set_index("person_id")
+    assert pd.isna(r.loc["X", "dismantle_rank"]) and pd.isna(r.loc["X", "group_dismantle_rank"])
+    assert r["dismantle_rank"].notna().sum() == 3          # three adults leave {X, Y4}: weight 2 <= cap 2
+    assert facts["n_dismantle_unconstrained"] == 1         # without the constraint the child alone
+    assert facts["n_children_in_unconstrained_set"] == 1
+    assert facts["harm_share_left"] == pytest.approx(0.4)
+
+
+def test_package_never_imports_safeguarding_or_display_from_computation():
+    pkg = pathlib.Path(network.__file__).parent
+    for f in pkg.glob("*.py"):
+        tree = ast.parse(f.read_text())
+        names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
+            {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not any("safeguarding" in n for n in names), f.name
+        if f.name != "views.py":
+            assert not any(n.endswith("report") or n.endswith("plots") for n in names), f.name
 
 
 # ------------------------------------------------------------ whole stage
-def _fixture(out_dir) -> None:
-    """Tiny stage 01-03 hand-offs: offenders A, E, G, H, J and the links above."""
+def _fixture(out_dir, child: str | None = None) -> None:
+    """Tiny stage 01-03 hand-offs: offenders A, E, G, H, J and the links above (crime, one pins)."""
     offenders = ["A", "E", "G", "H", "J"]
     ft = pd.DataFrame(dict(crime_id=[f"k{i}" for i in range(5)], offender_id=offenders,
                            victim_id=[f"v{i}" for i in range(5)],
-                           crime_date=pd.to_datetime(["2020-01-01", "2019-01-01", "2018-01-01", "2017-01-01", "2016-01-01"]),
+                           crime_date=pd.to_datetime(["2020-01-01", "2019-01-01", "2018-01-01", "2017-01-01",
+                                                      "2016-01-01"]),
                            ho_offence_code=["19E", "17B", "88E", "ZZZ", "19C"]))
     store.write_table(out_dir, "full_table", ft)
-    e = _edges()
-    store.write_table(out_dir, "network_edges", e)
-    ev = e.loc[e["source"] != "soc"].assign(evidence_id="x", event_date=pd.Timestamp("2020-01-01"),
-                                            other_date=pd.Timestamp("2020-01-01"), n_people=pd.NA)
+    ev = _ev([(a, b, "pins" if (a, b) == ("H", "I") else "crime", pd.NA, 1.0) for a, b in LINKS]
+             + [("J", "K", "soc", pd.NA, 1.0)])
     store.write_table(out_dir, "edge_evidence", ev)
+    store.write_table(out_dir, "network_edges", ev.groupby(["person_a", "person_b", "source"], as_index=False)
+                      .agg(weight=("weight", "sum"), n_links=("weight", "size")))
+    dob = ["1990-01-01"] * 6
     cn = pd.DataFrame(dict(crime_id=[f"k{i}" for i in range(5)] + ["k0"], person_id=offenders + ["B"],
-                           role=["OFFENDER"] * 5 + ["VICTIM"], dob=pd.to_datetime(["1990-01-01"] * 6)))
-    crimes = ft[["crime_id"]].assign(committed_from=ft["crime_date"])
+                           role=["OFFENDER"] * 5 + ["VICTIM"], dob=pd.to_datetime(dob)))
+    if child:
+        cn.loc[cn["person_id"] == child, "dob"] = pd.Timestamp("2010-01-01")
     store.save_work(out_dir, "extraction", dict(
-        crimes=crimes, crime_nominals=cn,
+        crime_nominals=cn,
         soc_network_edges=pd.DataFrame(dict(person_a=["J"], person_b=["K"], weight=[1.0], link_type=["x"])),
         soc_nominals=pd.DataFrame(dict(person_id=["J", "K"], soc_group_id=["s1", "s1"]))))
 
 
-def test_stage_end_to_end_is_deterministic(tmp_path):
-    _fixture(tmp_path)
-    inp = network.load_inputs(str(tmp_path), "data/reference/harm_weights.csv", "2021-03-15", 365, 730)
-    res = network.analyse(inp, max_group_size=150, seed=1)
+def _run(out: str):
+    return network.run_stage(out, "data/reference/harm_weights.csv", "2021-03-15", 365, 730, 150, 1, 17,
+                             progress=lambda s: None)
+
+
+def test_stage_writes_every_table_and_reruns_byte_identical(tmp_path):
+    _fixture(tmp_path, child="E")
+    res = _run(str(tmp_path))
     n = res.nodes.set_index("person_id")
     assert n.loc["A", "harm_cchi"] == 4563 and n.loc["H", "harm_cchi"] == 0  # ZZZ has no weight
-    assert n.loc["H", "n_unweighted_cchi"] == 1
-    assert n.loc["J", "in_soc_network"] and not n.loc["A", "in_soc_network"]
-    assert n["dismantle_rank"].notna().sum() >= 1
-    g = res.groups.set_index("group_id")
-    assert g.loc["C0003", "soc_overlap"] == 1 and g.loc["C0001", "n_offenders"] == 3
-    assert g["priority_rank"].sort_values().tolist() == [1, 2, 3]
-    assert {"person_id", "group_id", "is_cse_offender", "in_soc_network", "degree", "centrality", "harm_cchi",
-            "harm_ons", "dismantle_rank", "flag_child_offender", "flag_victim_offender",
-            "safeguarding_flag"} <= set(res.nodes.columns)
-    assert n.loc["B", "flag_victim_offender"] == False  # noqa: E712 (B was a victim, never an offender)
-    st = network.stability(inp, res, 150, seed=1, n_reps=2)
-    assert set(st["scenario"]) == {"half-lives halved", "half-lives doubled", "10% of links removed",
-                                   "2% of people removed"}
-    assert st.loc[st["scenario"] == "10% of links removed", "n_runs"].eq(2).all()
-    assert st.loc[st["scenario"] == "half-lives halved", "n_runs"].eq(1).all()
-    assert (st["min"] <= st["mean"] + 1e-12).all() and st["mean"].between(0, 1).all()
-    assert "share of people keeping their band" in set(st["measure"])
-    sv = network.structure(res, inp.edges)
-    assert sv["n_components"] == 3 and sv["largest"] == [7, 2, 1] and sv["giant_people"] == 7
-    assert sv["pairs_crime"] == 8 and sv["pairs_intel"] == 1 and sv["pairs_intel_only"] == 0
-    assert sv["giant_crime_only_largest"] == 7
-    network.write_tables(str(tmp_path), inp, res, {"stability": st})
-    first = (tmp_path / "tables" / "network_nodes.csv").read_bytes()
-    res2 = network.analyse(network.load_inputs(str(tmp_path), "data/reference/harm_weights.csv",
-                                               "2021-03-15", 365, 730), 150, 1)
-    network.write_tables(str(tmp_path), inp, res2, {"stability": st})
-    assert (tmp_path / "tables" / "network_nodes.csv").read_bytes() == first
+    assert n.loc["J", "in_soc_network"] and pd.isna(n.loc["J", "group_id"])  # one person is not a group
+    assert n.loc["E", "child_now"] and pd.isna(n.loc["E", "dismantle_rank"])
+    assert res.facts["n_children_now_in_disruption_lists"] == 0
+    assert n.loc[list("ABCDEFG"), "group_id"].eq("G0001").all() and n.loc["H", "group_id"] == "G0002"
+    assert res.groups["priority_rank"].sort_values().tolist() == [1, 2]
+    assert not any(c.startswith("flag_") or "safeguarding" in c for c in res.nodes.columns)
+    for t in ("network_nodes", "network_groups", "soc_overlap", "dismantling_comparison", "dismantling_curves",
+              "stability", "network_facts", "harm_concentration", "crime_harm", "harm_unweighted"):
+        assert (tmp_path / "tables" / f"{t}.csv").exists(), t
+    assert network.read_facts(str(tmp_path))["n_groups"] == 2
+    first = {t: (tmp_path / "tables" / f"{t}.csv").read_bytes() for t in ("network_nodes", "network_groups",
+                                                                          "stability")}
+    _run(str(tmp_path))
+    assert {t: (tmp_path / "tables" / f"{t}.csv").read_bytes() for t in first} == first
 
 
-def test_safeguarding_summary_counts_by_hand():
-    nodes = pd.DataFrame({
-        "person_id": list("PQRSTU"),
-        "group_id": ["g1", "g1", "g2", "g2", "g3", "g3"],
-        "is_cse_offender": [True, True, True, False, True, False],
-        "flag_child_offender": [True, False, True, False, False, False],
-        "flag_victim_offender": [False, True, True, True, False, False],
-        "dismantle_rank": pd.array([1, pd.NA, 2, 60, pd.NA, pd.NA], dtype="Int64"),
-    })
-    nodes["safeguarding_flag"] = nodes["flag_child_offender"] | nodes["flag_victim_offender"]
-    groups = pd.DataFrame({"group_id": ["g1", "g2", "g3"], "priority_band": ["high", "low", "high"]})
-    s = network.safeguarding_summary(nodes, groups, top=50).set_index("measure")["count"]
-    assert s["full-table CSE offenders"] == 4
-    assert s["flagged child offenders (under 18 at an offence)"] == 2            # P, R
-    assert s["victim-offenders"] == 3                                            # Q, R, S
-    assert s["people with either flag"] == 4                                     # P Q R S
-    assert s["people in the dismantling set"] == 3                               # P R S
-    assert s["flagged people in the dismantling set"] == 3
-    assert s["flagged children in the dismantling set"] == 2
-    assert s["flagged people in the top 50 of the dismantling order"] == 2       # P (1), R (2); S is 60th
-    assert s["flagged children in the top 50 of the dismantling order"] == 2
-    assert s["people in high-priority groups"] == 4                              # g1 + g3
-    assert s["flagged people in high-priority groups"] == 2                      # P, Q
-    assert s["flagged children in high-priority groups"] == 1                    # P
-    bf = network.band_flags(groups, nodes).set_index("priority_band")
-    assert bf.loc["high", "flagged"] == 2 and bf.loc["low", "flagged_children"] == 1
-    assert network.labelled(bf.reset_index()).columns[0] == "Priority band"
+def test_stage_runs_on_a_network_with_no_links_and_one_offender(tmp_path):
+    _fixture(tmp_path)
+    store.write_table(tmp_path, "edge_evidence", store.read_table(tmp_path, "edge_evidence").iloc[:0])
+    ft = store.read_table(tmp_path, "full_table").iloc[:1]
+    store.write_table(tmp_path, "full_table", ft)
+    res = _run(str(tmp_path))
+    assert len(res.nodes) == 1 and res.groups.empty and res.facts["n_groups"] == 0
+
+
+def test_stage_runs_with_no_full_table_offender(tmp_path):
+    _fixture(tmp_path)
+    store.write_table(tmp_path, "edge_evidence", store.read_table(tmp_path, "edge_evidence").iloc[:0])
+    store.write_table(tmp_path, "full_table", store.read_table(tmp_path, "full_table").iloc[:0])
+    res = _run(str(tmp_path))
+    assert res.nodes.empty and res.groups.empty and res.facts["n_people"] == 0

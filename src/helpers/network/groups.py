@@ -1,0 +1,178 @@
+"""Groups: consensus clusters of the strong-tie graph, with a stability score per group.
+
+A group is two or more people joined by strong ties (see `graph`); one
+person is not a group (their `group_id` is empty). A strong-tie component no
+larger than `max_group_size` is one group. A larger one is split by Leiden
+(modularity, link weights), and the split is not trusted to one seed or one
+weighting: an **ensemble** of partitions is made (each Leiden seed under
+each weighting, e.g. the run's half-lives and both halved and doubled, with
+10% of the strong links dropped at random in every run but the first per
+weighting), and two linked people are kept together when they share a
+cluster in at least `consensus_threshold` of the runs (consensus clustering,
+Lancichinetti & Fortunato 2012, restricted to existing links so it stays
+linear). The consensus pieces are the groups; a person left alone is put
+with the neighbouring group they share most links with. Each group's
+`stability` is the mean over the ensemble of its best Jaccard overlap with a
+cluster of that run (1 = every run finds exactly this group).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from .graph import Network, _numbered
+
+LEIDEN_ITERATIONS = 2   # igraph's default: within 0.01% of the converged modularity, 17x faster
+MAX_SPLIT_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """How many partitions the consensus is built from (see the module docstring)."""
+    n_seeds: int = 3
+    drop_share: float = 0.10
+    threshold: float = 0.5
+
+
+def leiden_split(g: ig.Graph, verts: np.ndarray, max_size: int, seed_key: str,
+                 depth: int = 1) -> list[np.ndarray]:
+    """Leiden communities of g restricted to verts; over-size communities split again (depth <= 3)."""
+    rng_before = random.getstate()
+    random.seed(seed_key)  # python-igraph draws from the `random` module
+    try:
+        sub = g.induced_subgraph(verts.tolist())
+        memb = np.asarray(sub.community_leiden(objective_function="modularity", weights="weight",
+                                               n_iterations=LEIDEN_ITERATIONS).membership)
+    finally:
+        random.setstate(rng_before)
+    ks = np.unique(memb)
+    out: list[np.ndarray] = []
+    for k in ks:
+        part = verts[memb == k]
+        if len(part) > max_size and depth < MAX_SPLIT_DEPTH and len(ks) > 1:
+            out.extend(leiden_split(g, part, max_size, f"{seed_key}.{k}", depth + 1))
+        else:
+            out.append(part)
+    return out
+
+
+def partition(g: ig.Graph, max_size: int, seed_key: str) -> np.ndarray:
+    """Integer cluster per vertex: components of g, those over max_size split by Leiden.
+
+    Vertices with no edge get a cluster of their own. Only over-size
+    components cost a Leiden run, so the cost grows with the dense part only.
+    """
+    memb = np.asarray(g.connected_components().membership, int)
+    sizes = np.bincount(memb) if len(memb) else np.zeros(0, int)
+    out = memb.copy()
+    nxt = int(memb.max()) + 1 if len(memb) else 0
+    for c in np.flatnonzero(sizes > max_size):
+        verts = np.flatnonzero(memb == c)
+        for part in leiden_split(g, verts, max_size, f"{seed_key}-{int(verts.min())}"):
+            out[part] = nxt
+            nxt += 1
+    return out
+
+
+def ensemble_partitions(net: Network, weightings: list[np.ndarray], max_size: int, seed: int,
+                        ens: Ensemble) -> list[np.ndarray]:
+    """One partition per (weighting, seed): the first seed of each weighting keeps every link,
+    the others drop `drop_share` of the strong links at random (seeded)."""
+    el = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)[net.strong]
+    runs = []
+    for wi, w in enumerate(weightings):
+        for s in range(ens.n_seeds):
+            keep = np.ones(len(el), bool)
+            if s > 0 and len(el):
+                rng = np.random.default_rng([seed, wi, s])
+                keep[rng.choice(len(el), size=int(round(ens.drop_share * len(el))), replace=False)] = False
+            g = ig.Graph(n=len(net.people), edges=el[keep].tolist(), directed=False)
+            g.es["weight"] = [float(x) for x in np.asarray(w, float)[keep]]
+            runs.append(partition(g, max_size, f"{seed}-{wi}-{s}"))
+    return runs
+
+
+def co_assignment(el: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
+    """Per strong edge: share of the runs that put both ends in one cluster."""
+    if not runs or len(el) == 0:
+        return np.ones(len(el))
+    same = sum((r[el[:, 0]] == r[el[:, 1]]).astype(float) for r in runs)
+    return np.asarray(same, float) / len(runs)
+
+
+def consensus(net: Network, runs: list[np.ndarray], max_size: int, seed: int, threshold: float) -> np.ndarray:
+    """Integer consensus cluster per vertex (-1 = no strong tie: not in any group)."""
+    n = len(net.people)
+    el = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)[net.strong]
+    sw = np.asarray(net.graph.es["strong_weight"], float)[net.strong] if len(el) else np.zeros(0)
+    co = co_assignment(el, runs)
+    kept = co >= threshold - 1e-12
+    g = ig.Graph(n=n, edges=el[kept].tolist(), directed=False)
+    g.es["weight"] = [float(x) for x in sw[kept]]
+    memb = partition(g, max_size, f"{seed}-consensus")
+    has_tie = np.zeros(n, bool)
+    has_tie[el.ravel()] = True
+    size = np.bincount(memb, minlength=int(memb.max()) + 1 if n else 0)
+    # A person whose every strong tie fell below the threshold joins the neighbouring cluster with
+    # the most co-assignment x weight (ties: lower cluster number); deterministic, linear.
+    alone = has_tie & (size[memb] == 1) if n else has_tie
+    if alone.any():
+        cand = pd.DataFrame({"v": np.r_[el[:, 0], el[:, 1]], "u": np.r_[el[:, 1], el[:, 0]],
+                             "s": np.r_[co * sw, co * sw]})
+        cand = cand.loc[alone[cand["v"]] & ~alone[cand["u"]]]
+        cand = cand.assign(c=memb[cand["u"].to_numpy()]).groupby(["v", "c"], as_index=False)["s"].sum()
+        best = cand.sort_values(["v", "s", "c"], ascending=[True, False, True]).drop_duplicates("v")
+        memb = memb.copy()
+        memb[best["v"].to_numpy()] = best["c"].to_numpy()
+        rest = alone.copy()
+        rest[best["v"].to_numpy()] = False
+        if rest.any():  # only tied to others left alone: they form clusters among themselves
+            e = el[rest[el[:, 0]] & rest[el[:, 1]]]
+            sub = np.asarray(ig.Graph(n=n, edges=e.tolist()).connected_components().membership, int)
+            memb[rest] = int(memb.max()) + 1 + sub[rest]
+    out = memb.copy()
+    out[~has_tie] = -1
+    return out
+
+
+def jaccard_stability(groups: np.ndarray, runs: list[np.ndarray]) -> pd.Series:
+    """Per group label (>= 0): mean over runs of the best Jaccard with one of that run's clusters."""
+    inx = groups >= 0
+    if not inx.any() or not runs:
+        return pd.Series(dtype=float)
+    g = groups[inx]
+    gsize = pd.Series(g).value_counts()
+    total = pd.Series(0.0, index=gsize.index)
+    for r in runs:
+        rsize = pd.Series(r).value_counts()
+        ov = pd.DataFrame({"g": g, "r": r[inx]}).groupby(["g", "r"]).size().rename("o").reset_index()
+        ov["j"] = ov["o"] / (ov["g"].map(gsize) + ov["r"].map(rsize) - ov["o"])
+        total = total.add(ov.groupby("g")["j"].max(), fill_value=0.0)
+    return total / len(runs)
+
+
+def find_groups(net: Network, weightings: list[np.ndarray], max_group_size: int, seed: int,
+           ens: Ensemble = Ensemble()) -> tuple[pd.DataFrame, pd.Series]:
+    """(membership: person_id, group_id (None = in no group); stability per group_id).
+
+    Groups are numbered G0001... by size (largest first, ties by lowest person id).
+    `weightings` are strong-edge weight vectors; the first is the run's own.
+    """
+    runs = ensemble_partitions(net, weightings, max_group_size, seed, ens)
+    memb = consensus(net, runs, max_group_size, seed, ens.threshold)
+    stab = jaccard_stability(memb, runs)
+    gid = np.full(len(memb), None, dtype=object)
+    inx = memb >= 0
+    if inx.any():
+        names = _numbered(memb[inx], "G")
+        gid[inx] = names
+        stab_by_name = pd.Series(stab.reindex(memb[inx]).to_numpy(), index=names)
+        stab_by_name = stab_by_name[~stab_by_name.index.duplicated()]
+    else:
+        stab_by_name = pd.Series(dtype=float)
+    return (pd.DataFrame({"person_id": pd.Series(net.people, dtype=object), "group_id": gid}),
+            stab_by_name.rename("stability"))

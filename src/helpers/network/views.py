@@ -1,0 +1,142 @@
+"""Display views of the stage-05 tables: aggregates only, plain-English headers.
+
+Nothing here computes a ranking; the notebook and the report call these on
+what `stage.run_stage` returned. (Computation never imports display code.)
+"""
+from __future__ import annotations
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from .graph import CSE_SOURCES, sig
+
+def size_band(n: pd.Series) -> pd.Series:
+    return pd.cut(n, [0, 1, 2, 5, 10, 50, 150, np.inf], labels=["1", "2", "3-5", "6-10", "11-50", "51-150", ">150"])
+
+
+def centrality_summary(nodes: pd.DataFrame) -> pd.DataFrame:
+    g = nodes.assign(who=np.where(nodes["is_cse_offender"], "full-table offenders", "other linked people")).groupby("who")
+    return pd.DataFrame({
+        "people": g.size(), "degree_median": g["degree"].median(), "degree_p90": g["degree"].quantile(0.9),
+        "betweenness_median": g["betweenness"].median().round(1), "betweenness_p90": g["betweenness"].quantile(0.9).round(1),
+        "pagerank_x_n_median": (g["centrality"].median() * len(nodes)).round(2),
+    }).reset_index()
+
+
+def band_summary(groups_df: pd.DataFrame) -> pd.DataFrame:
+    """Per priority band: groups, people, offenders, harm shares, SOC reach, recency, evidence, stability."""
+    g = groups_df.groupby("priority_band")
+    out = pd.DataFrame({
+        "groups": g.size(), "people": g["n_people"].sum(), "offenders": g["n_offenders"].sum(),
+        "share_cchi_harm": g["harm_cchi"].sum() / groups_df["harm_cchi"].sum(),
+        "share_ons_harm": g["harm_ons"].sum() / groups_df["harm_ons"].sum(),
+        "groups_reaching_soc": g["soc_overlap"].apply(lambda s: int((s > 0).sum())),
+        "median_recency": g["recency"].median().round(2),
+        "median_evidence": g["evidence_strength"].median().round(2),
+        "median_stability": g["stability"].median().round(2),
+    }).reindex(["high", "medium", "low"]).dropna(how="all").reset_index()
+    return out
+
+
+METHOD_LABELS = {"corehd": "CoreHD (harm tie-breaks)", "targeted": "harm-targeted adaptive degree",
+                 "degree": "adaptive degree", "betweenness": "adaptive betweenness", "random": "random order"}
+
+
+def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
+    """Display view of the comparison: R to 2 significant figures, plain-English headers."""
+    d = cmp.copy()
+    d["method"] = d["method"].map(METHOD_LABELS).fillna(d["method"])
+    d["R_harm"] = sig(d["R_harm"], 2)
+    d["harm_share_removed"] = d["harm_share_removed"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
+    d["largest_left_share"] = d["largest_left_share"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
+    for c in ("n_removed", "removed_to_1pct_people"):
+        d[c] = d[c].round().astype("Int64")
+    cols = ["method", "reinsertion", "finished", "n_removed", "removed_to_1pct_people", "R_harm",
+            "harm_share_removed", "largest_left_share"]
+    return labelled(d[cols])
+
+
+def overlap_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """Display view: counts of people (suppressible) apart from structural counts (groups, components)."""
+    is_share = summary["measure"].str.contains("share")
+    is_people = ~is_share & summary["measure"].str.match(r"(people|CSE offenders)")
+    val = summary["value"]
+    blank = lambda s: s.astype("Int64").astype("object").where(s.notna(), "")  # noqa: E731
+    return pd.DataFrame({"measure": summary["measure"],
+                         "people": blank(val.where(is_people)),
+                         "count": blank(val.where(~is_people & ~is_share)),
+                         "share": val.where(is_share).map(lambda x: "" if pd.isna(x) else f"{x:.1%}")})
+
+
+def structure(nd: pd.DataFrame, g: pd.DataFrame, edges: pd.DataFrame, n_largest: int = 5) -> dict:
+    """Structural facts (not counts of people in small cells): components, the largest ones,
+    and what holds the largest together (person-pairs by link source, non-offenders,
+    and the largest connected set left with crime links only)."""
+    if nd.empty:
+        return dict(n_people=0, n_components=0, largest=[], n_groups=0, giant_people=0, giant_share=float("nan"),
+                    giant_offenders=0, giant_non_offenders=0, giant_pairs=0, pairs_crime=0, pairs_intel=0,
+                    pairs_pins=0, pairs_intel_only=0, giant_crime_only_largest=0, giant_groups=0)
+    sizes = nd.groupby("component_id").size().sort_values(ascending=False, kind="mergesort")
+    giant = sizes.index[0] if len(sizes) else None
+    gp = set(nd.loc[nd["component_id"] == giant, "person_id"])
+    e = edges.loc[edges["source"].isin(CSE_SOURCES) & edges["person_a"].isin(gp) & edges["person_b"].isin(gp)]
+    by_src = e.drop_duplicates(["person_a", "person_b", "source"]).groupby("source").size()
+    srcs = e.groupby(["person_a", "person_b"])["source"].agg(set)
+    crime = e.loc[e["source"] == "crime"]
+    people = sorted(gp)
+    idx = pd.Index(people)
+    cg = ig.Graph(n=len(people), edges=list(zip(idx.get_indexer(crime["person_a"]).tolist(),
+                                                   idx.get_indexer(crime["person_b"]).tolist())))
+    return dict(
+        n_people=len(nd), n_components=len(sizes), largest=[int(x) for x in sizes.head(n_largest)],
+        n_groups=len(g), giant_people=len(gp), giant_share=len(gp) / len(nd) if len(nd) else float("nan"),
+        giant_offenders=int(nd.loc[nd["component_id"] == giant, "is_cse_offender"].sum()),
+        giant_non_offenders=int((~nd.loc[nd["component_id"] == giant, "is_cse_offender"].astype(bool)).sum()),
+        giant_pairs=len(srcs), pairs_crime=int(by_src.get("crime", 0)), pairs_intel=int(by_src.get("intel", 0)),
+        pairs_pins=int(by_src.get("pins", 0)),
+        pairs_intel_only=int(sum(1 for s in srcs if s == {"intel"})),
+        giant_crime_only_largest=int(max(cg.connected_components().sizes(), default=0)) if people else 0,
+        giant_groups=int(g.loc[g["component_id"] == giant, "group_id"].nunique()),
+    )
+
+
+LABELS = {
+    "index": "Index", "status": "Status", "n_codes": "Offence codes", "n_crimes": "Crimes", "ho_code": "Offence code",
+    "unit": "Unit", "units": "Units", "top_share": "Top share", "n_units": "Units in the top share", "harm_share": "Share of harm",
+    "gini": "Gini", "n_offenders": "Offenders",
+    "size": "People in the group", "groups": "Groups", "people": "People", "offenders": "Offenders",
+    "who": "Who", "degree_median": "Links (median)", "degree_p90": "Links (90th percentile)",
+    "betweenness_median": "Betweenness (median)", "betweenness_p90": "Betweenness (90th percentile)",
+    "pagerank_x_n_median": "PageRank × people (median; 1 = average)",
+    "priority_band": "Priority band", "share_cchi_harm": "Share of CCHI harm", "share_ons_harm": "Share of ONS harm",
+    "groups_reaching_soc": "Groups reaching SOC", "median_recency": "Recency (median)",
+    "median_evidence": "Evidence strength (median)", "median_stability": "Stability (median)",
+    "constraint": "Constraint", "largest_left_share": "Share of harm in the heaviest set left",
+    "method": "Method", "reinsertion": "Reinsertion", "finished": "Finished", "n_removed": "People removed",
+"removed_to_1pct_people": "People removed to leave no set over 1% of people",
+    "R_harm": "Robustness R (lower is better)", "harm_share_removed": "Share of harm held by those removed",
+    "measure": "Measure", "count": "Count", "share": "Share",
+    "scenario": "Scenario", "ranking": "Ranking", "k": "Size compared (k)", "n_runs": "Runs", "mean": "Mean",
+    "min": "Lowest",
+}
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The same table with plain-English column headers (display only; files keep their names)."""
+    return df.rename(columns={c: LABELS.get(c, c) for c in df.columns})
+
+
+def label(name: str) -> str:
+    """The display header of one column (for count_cols of a labelled table)."""
+    return LABELS.get(name, name)
+
+
+def table_or_sentence(df: pd.DataFrame, caption: str, count_cols: list[str], suppress_below: int,
+                      empty: str) -> None:
+    """report.table, or the sentence `empty` when the table has no rows."""
+    from .. import report
+    if len(df):
+        report.table(df, caption, count_cols=count_cols, suppress_below=suppress_below)
+    else:
+        report.md(empty)
