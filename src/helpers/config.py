@@ -204,6 +204,7 @@ class Params(BaseModel):
     search_terms: str
     grading_map: str
     harm_weights: str
+    safeguarding_rules: str = "config/safeguarding.yml"
     suppress_below: int = Field(ge=1)
     review_sample_per_rule: int = Field(ge=0)
     seed: int
