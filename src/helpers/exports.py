@@ -1,0 +1,134 @@
+"""Network exports for analysts' tools, under OUT/exports/ (Intelligence only: they hold person ids).
+
+- `network.graphml` and `network.gexf` (networkx writers; Gephi, Cytoscape and networkx read
+  them): one node per person with the nominal attributes, one edge per linked pair with
+  `sources` ("crime|intel"), total `weight`, `n_links` and one `weight_<source>` per source.
+- `i2_entities.csv` and `i2_links.csv`: an i2 Analyst's Notebook import pair. One entity row
+  per person; one link row per evidence item (each crime pair, intelligence log, cell share,
+  SOC link) with its date, and for intelligence links the grades (Grade 1 = source grade,
+  Grade 2 = information grade, plus the grading system). The import specification (column to
+  ANB field) is in docs/intelligence_pack.md.
+
+Rows are sorted and attributes typed, so the same run gives byte-identical files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .config import resolve_path
+from .pack import columns as C
+
+NODE_ATTRS = {  # nominals column -> export attribute (type follows the column)
+    "group_id": "group_id", "current_age": "current_age", "sex": "sex", "cse_offender": "cse_offender",
+    "harm_cchi": "harm_cchi", "harm_ons": "harm_ons", "centrality": "centrality_band",
+    "disruption_order": "disruption_order", "group_priority": "group_priority", "soc_group": "soc_group",
+    "child_now": "child_now", "safeguarding": "safeguarding", "routing": "routing",
+}
+I2_ENTITY_COLUMNS = ["Entity Type", "Identity", "Label", "Group", "Group Priority", "Current Age", "Sex",
+                     "CSE Offender", "Harm CCHI", "Harm ONS", "Centrality", "Disruption Order", "SOC Group",
+                     "Child Now", "Routing"]
+I2_LINK_COLUMNS = ["Link Type", "From Identity", "To Identity", "Link Identity", "Date", "Description",
+                   "Grade 1", "Grade 2", "Grading System", "Weight"]
+
+
+def _clean(v: object) -> object:
+    """GraphML/GEXF attribute values: plain Python scalars; missing -> None (attribute left out)."""
+    if v is None or pd.isna(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
+    """One node per person, one edge per pair, attributes as in the module docstring."""
+    E = C.EDGE
+    g = nx.Graph()
+    for row in nominals.sort_values("person_id").itertuples(index=False):
+        r = row._asdict()
+        attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
+        g.add_node(str(r["person_id"]), label=str(r["person_id"]),
+                   **{k: v for k, v in attrs.items() if v is not None})
+    e = edges[[E["a"], E["b"], E["source"], E["weight"]] + (["n_links"] if "n_links" in edges else [])].copy()
+    e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
+    if "n_links" not in e:
+        e["n_links"] = 1
+    e = e.sort_values(["a", "b", "source"], kind="mergesort")
+    sources = sorted(set(e["source"]))
+    for (a, b), rows in e.groupby(["a", "b"], sort=True):
+        attrs: dict[str, object] = {"sources": "|".join(rows["source"]), "weight": float(rows["weight"].sum()),
+                                    "n_links": int(rows["n_links"].sum())}
+        per = dict(zip(rows["source"], rows["weight"].astype(float)))
+        attrs.update({f"weight_{s}": float(per.get(s, 0.0)) for s in sources})
+        for p in (a, b):
+            if p not in g:
+                g.add_node(str(p), label=str(p))
+        g.add_edge(str(a), str(b), **attrs)
+    return g
+
+
+def i2_entities(nominals: pd.DataFrame) -> pd.DataFrame:
+    n = nominals.sort_values("person_id", kind="mergesort")
+    out = pd.DataFrame({
+        "Entity Type": "Person", "Identity": n["person_id"], "Label": n["person_id"], "Group": n["group_id"],
+        "Group Priority": n["group_priority"], "Current Age": n["current_age"], "Sex": n["sex"],
+        "CSE Offender": n["cse_offender"].map({True: "Yes", False: "No"}), "Harm CCHI": n["harm_cchi"],
+        "Harm ONS": n["harm_ons"], "Centrality": n["centrality"], "Disruption Order": n["disruption_order"],
+        "SOC Group": n["soc_group"], "Child Now": n["child_now"].map({True: "Yes", False: "No"}),
+        "Routing": n["routing"]})
+    return out[I2_ENTITY_COLUMNS].reset_index(drop=True)
+
+
+def i2_links(evidence: pd.DataFrame, intel: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per evidence item; intelligence links carry their grades."""
+    E, I = C.EVIDENCE, C.INTEL
+    ev = evidence.sort_values([E["a"], E["b"], E["source"], E["id"]], kind="mergesort")
+    labels = {k: v[0] for k, v in C.SOURCES.items()}
+    out = pd.DataFrame({
+        "Link Type": ev[E["source"]].map(labels).fillna(ev[E["source"]]),
+        "From Identity": ev[E["a"]], "To Identity": ev[E["b"]],
+        "Link Identity": ev[E["source"]].astype(str) + ":" + ev[E["id"]].astype(str),
+        "Date": pd.to_datetime(ev[E["date"]]).dt.strftime("%Y-%m-%d"),
+        "Description": ev[E["detail"]].fillna("").astype(str),
+        "Grade 1": None, "Grade 2": None, "Grading System": None, "Weight": ev["weight"] if "weight" in ev else None})
+    if intel is not None:
+        gi = intel.set_index(I["log"])
+        is_intel = (ev[E["source"]] == "intel").to_numpy()
+        logs = ev[E["id"]].where(is_intel)
+        out["Grade 1"] = logs.map(gi[I["source_grade"]]).to_numpy()
+        out["Grade 2"] = logs.map(gi[I["info_grade"]]).astype("string").to_numpy()
+        out["Grading System"] = logs.map(gi[I["system"]]).to_numpy()
+        n = ev[E["n_people"]] if E["n_people"] in ev else pd.Series(pd.NA, index=ev.index)
+        desc = "intelligence log, " + n.astype("Int64").astype("string").fillna("?") + " people"
+        out.loc[is_intel, "Description"] = desc[is_intel].to_numpy()
+    return out[I2_LINK_COLUMNS].reset_index(drop=True)
+
+
+def write(out_dir: str | Path, nominals: pd.DataFrame, edges: pd.DataFrame, evidence: pd.DataFrame,
+          intel: pd.DataFrame | None) -> dict[str, Path]:
+    """Write the four files under OUT/exports/; returns their paths."""
+    d = resolve_path(out_dir) / "exports"
+    d.mkdir(parents=True, exist_ok=True)
+    people = set(nominals["person_id"])
+    E = C.EDGE
+    edges = edges.loc[edges[E["a"]].isin(people) & edges[E["b"]].isin(people)]
+    g = graph(nominals, edges)
+    paths = {"graphml": d / "network.graphml", "gexf": d / "network.gexf",
+             "i2_entities": d / "i2_entities.csv", "i2_links": d / "i2_links.csv"}
+    nx.write_graphml(g, paths["graphml"])
+    nx.write_gexf(g, paths["gexf"])
+    _fix_gexf_date(paths["gexf"])
+    i2_entities(nominals).to_csv(paths["i2_entities"], index=False, lineterminator="\n")
+    ev = evidence.loc[evidence[C.EVIDENCE["a"]].isin(people) & evidence[C.EVIDENCE["b"]].isin(people)]
+    i2_links(ev, intel).to_csv(paths["i2_links"], index=False, lineterminator="\n")
+    return paths
+
+
+def _fix_gexf_date(path: Path) -> None:
+    """networkx stamps today's date into GEXF meta; drop it so reruns give identical bytes."""
+    import re
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'\s*lastmodifieddate="[^"]*"', "", text, count=1), encoding="utf-8")
