@@ -68,6 +68,10 @@ pct = plots.pct  # one home for percentages in prose ('–' when the whole is ze
 
 
 def _cell(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_cell(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_cell(x)}" for k, x in v.items())
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
     if isinstance(v, (bool, np.bool_)):

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Callable
@@ -419,6 +420,8 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
         msg = str(exc) if isinstance(exc, RunError) else f"{type(exc).__name__}: {exc}"
         msg = log.mask(msg)
         log(f"FAILED: {msg}", show=False)
+        if not isinstance(exc, RunError):
+            log(log.mask(traceback.format_exc()), show=False)
         log.close()
         if tmp.exists():
             tmp.rename(failed)
