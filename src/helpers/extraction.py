@@ -28,7 +28,8 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
-from .config import PARAMS_FILE, REFERENCE_DIR, resolve_db_url, resolve_path
+from .config import PARAMS_FILE, REFERENCE_DIR, mask_url, resolve_db_url, resolve_path
+from .config import connect_url as config_connect_url
 from .store import ExclusionLedger, file_hash, frame_hash
 
 # CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
@@ -144,14 +145,6 @@ def load_rules(placeholder_ids: list[str] | None = None, sentinel_dates: list[st
 
 # --- reading -----------------------------------------------------------------
 
-def _mask(url: str) -> str:
-    """The URL with any password hidden (for messages). Replaced by config.mask_url once merged."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparseable URL is shown without anything after '@'
-        return re.sub(r"//[^/@]*@", "//***@", url)
-
-
 def _source_url(db_url: str) -> str:
     """A relative SQLite path made absolute; SQLite URI form (`sqlite:///file:...?uri=true`) left alone."""
     if db_url.startswith("sqlite:///file:"):
@@ -217,13 +210,13 @@ def _driver_problem(url: str, exc: Exception) -> SourceDataError:
     except Exception:  # noqa: BLE001
         name, driver = "?", "?"
     fix = _DRIVERS.get(driver.lower(), f"install the Python DB-API driver '{driver}' for {name}")
-    return SourceDataError(f"Cannot connect to {_mask(url)}: the database driver is missing ({exc}). "
+    return SourceDataError(f"Cannot connect to {mask_url(url)}: the database driver is missing ({exc}). "
                            f"To fix: {fix}. See docs/warehouses.md for tested URLs.")
 
 
 def _engine(url: str) -> sa.Engine:
     """The one place an engine is made; a plain postgresql:// URL uses psycopg 3 when psycopg2 is absent."""
-    connect_url = url
+    connect_url = config_connect_url(url)
     u = sa.engine.make_url(connect_url)
     if u.drivername == "postgresql":
         import importlib.util
@@ -234,7 +227,7 @@ def _engine(url: str) -> sa.Engine:
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise _driver_problem(connect_url, exc) from None
     except sa.exc.ArgumentError as exc:
-        raise SourceDataError(f"--db-url {_mask(url)} is not a database URL SQLAlchemy understands ({exc}). "
+        raise SourceDataError(f"--db-url {mask_url(url)} is not a database URL SQLAlchemy understands ({exc}). "
                               "Use e.g. sqlite:///path/to/file.sqlite or postgresql+psycopg://user@host/db; "
                               "see docs/warehouses.md.") from None
 
@@ -243,7 +236,7 @@ def _read_problem(url: str, path: Path | None, table: str | None, exc: Exception
     """A driver error as a message naming the file (or server), the table and the column."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-    where = f"The source database {path if path is not None else _mask(url)}"
+    where = f"The source database {path if path is not None else mask_url(url)}"
     if table:
         where += f", table '{table}'"
     decode = re.search(r"[Cc]ould not decode to UTF-8 column '([^']*)' with text '(.*)'", text)
@@ -256,7 +249,7 @@ def _read_problem(url: str, path: Path | None, table: str | None, exc: Exception
         return SourceDataError(f"{where} could not be read: {text}. The file looks damaged or truncated; copy "
                                "or export it again from the source and check its size.")
     if re.search(r"password|authentication|could not connect|connection refused|timeout", text, re.I):
-        return SourceDataError(f"Cannot connect to {_mask(url)}: {text}. Check the server, user and password "
+        return SourceDataError(f"Cannot connect to {mask_url(url)}: {text}. Check the server, user and password "
                                "(PGPASSWORD or ~/.pgpass for PostgreSQL; see docs/warehouses.md).")
     return SourceDataError(f"{where} could not be read: {text}. Check the URL, the permissions, and that "
                            "the database follows data/README.md.")
