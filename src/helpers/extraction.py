@@ -276,6 +276,23 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
+ORIGIN_TABLE = "cse_network_synthetic"  # the generator's signature table (synth/writer.py); no force has it
+
+
+def source_origin(origin: pd.DataFrame | None) -> dict:
+    """What the source is: the project's synthetic force (with its profile and seed) or a force's own data.
+
+    The data are synthetic only when the source carries the generator's signature table with
+    ``generator = cse-network synth``; anything else is treated as a force's real records.
+    """
+    if origin is None or not len(origin):
+        return {"synthetic": False}
+    kv = {str(k): str(v) for k, v in zip(origin["key"], origin["value"])}
+    if kv.get("generator") != "cse-network synth":
+        return {"synthetic": False}
+    return {"synthetic": True} | {k: v for k, v in sorted(kv.items()) if k != "generator"}
+
+
 def read_source(db_url: str) -> dict[str, pd.DataFrame]:
     """Read every contract table or view (contract columns only), values as the driver returns them."""
     url = _source_url(db_url)
@@ -307,6 +324,10 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
             with engine.connect() as conn:
                 res = conn.exec_driver_sql(f"SELECT {select} FROM {q(present[table])}")
                 out[table] = _fetch(res.cursor, list(cols))
+        if ORIGIN_TABLE in present:  # written only by `cse-network synth`: the data are synthetic
+            with engine.connect() as conn:
+                res = conn.exec_driver_sql(f"SELECT key, value FROM {q(present[ORIGIN_TABLE])}")
+                out[ORIGIN_TABLE] = pd.DataFrame(res.fetchall(), columns=["key", "value"], dtype=object)
         return out
     except SourceDataError:
         raise
@@ -584,9 +605,11 @@ def profile(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = Non
 def extract(db_url: str, rules: SourceRules | None = None) -> Extract:
     """Read, validate and profile the source; record what was read for the manifest."""
     raw = read_source(db_url)
+    origin = raw.pop(ORIGIN_TABLE, None)
     tables, exclusions, findings, codes = validate(raw, rules)
     inputs = {t: {"rows_read": len(raw[t]), "rows_kept": len(tables[t]), "sha256": frame_hash(raw[t])}
               for t in SCHEMA}
+    inputs["_origin"] = source_origin(origin)
     path = sqlite_file(db_url)
     if path is not None:
         inputs["_database_file"] = {"path": path.name, "sha256": file_hash(path)}

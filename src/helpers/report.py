@@ -451,15 +451,50 @@ def _concentration_sentence(run_dir: Path) -> str | None:
             f"({how}; table *Concentration of harm* in the harm section).")
 
 
-def _safeguarding_sentence(run_dir: Path, below: int) -> str | None:
+def _safeguarding_counts(run_dir: Path) -> dict[str, int]:
+    """safeguarding_summary as {measure: count} (empty when the table is absent)."""
     sg = _read(run_dir, "safeguarding_summary")
     if sg is None or not len(sg) or not {"measure", "count"} <= set(sg.columns):
+        return {}
+    return {str(m): int(n) for m, n in zip(sg["measure"], sg["count"]) if pd.notna(n)}
+
+
+def _sg(c: dict[str, int], prefix: str) -> int:
+    """The count of the first measure starting with `prefix` (0 when absent)."""
+    return next((n for m, n in c.items() if m.startswith(prefix)), 0)
+
+
+def _safeguarding_sentence(run_dir: Path, below: int) -> str | None:
+    c = _safeguarding_counts(run_dir)
+    if not c:
         return None
-    parts = [f"{str(m).rstrip('.')}: {fmt_count(int(n), below)}" for m, n in zip(sg["measure"], sg["count"])
-             if pd.notna(n)]
-    return ("Children: " + "; ".join(parts) + ". Every flagged child is referred to safeguarding (the "
-            "multi-agency safeguarding hub) before any enforcement tasking; a child is never a target "
-            "of disruption.")
+    return (f"Children first: {fmt_count(_sg(c, 'children now (at'), below)} people in the network are children "
+            f"at the extraction date and {fmt_count(_sg(c, 'children now in the dismantling set'), below)} of them "
+            f"are in any disruption order; {fmt_count(_sg(c, 'child victims behind'), below)} child victims sit "
+            f"behind the links, {fmt_count(_sg(c, 'child victims linked to two'), below)} of them linked to two or "
+            "more offenders. Every child is routed to safeguarding (the multi-agency safeguarding hub), never to "
+            "enforcement.")
+
+
+def _safeguarding_section(run_dir: Path, below: int, max_victim_age: int) -> str:
+    c = _safeguarding_counts(run_dir)
+    n = lambda prefix: fmt_count(_sg(c, prefix), below)  # noqa: E731
+    if not c:
+        none = "No safeguarding table was produced in this run."
+        return _template("safeguarding", children=none, victims=none, overlap=none)
+    children = (f"The network holds {n('children now (at')} people who are children (aged {max_victim_age} or under) "
+                f"at the extraction date; {n('children now in the dismantling set')} of them are in the dismantling "
+                f"order and {n('children now in the top')} in its top places (the goal, and the rule, is zero). "
+                f"{n('adults who offended as children')} adults offended as children: they are a category of their "
+                "own, routed to offender management with that history in view, not counted as children now.")
+    victims = (f"{n('child victims behind')} child victims sit behind the final-table links: "
+               f"{n('child victims linked to two')} are linked to two or more offenders, "
+               f"{n('child victims of offenders in high')} are victims of offenders in high-priority groups and "
+               f"{n('child victims still children')} are still children at the extraction date.")
+    overlap = (f"{n('victim-offenders')} people are both a victim and an offender of a sexual or exploitation "
+               "offence (the rule is narrowed to those offences by default, `config/safeguarding.yml`). They are "
+               "routed to a safeguarding review before any tasking: being exploited can come before offending.")
+    return _template("safeguarding", children=children, victims=victims, overlap=overlap)
 
 
 def _stability_sentence(run_dir: Path) -> str | None:
@@ -571,7 +606,11 @@ def front_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
                      f"(data:image/png;base64,{base64.b64encode(png).decode()})")
     bullets += _network_sentences(run_dir, below)
     bullets += [x for x in (_harm_status_sentence(p), _stability_sentence(run_dir)) if x]
-    summary = _template("summary", bullets="\n".join(f"- {b}" for b in bullets), figure=figure_md,
+    o = source_origin(manifest)
+    records = ("the project's synthetic force (generated data: no real person, crime or place)"
+               if o.get("synthetic") else "the force's records")
+    how = _template("how_to_read", synthetic=_synthetic_note(manifest), below=below, below_minus_one=below - 1)
+    summary = how + "\n" + _template("summary", records=records, bullets="\n".join(f"- {b}" for b in bullets), figure=figure_md,
                         y0=y0, y1=y1, as_of_long=_long_date(str(p.get("as_of", "2021-03-15"))))
     terminology = _template("terminology", min_offender_age=p.get("min_offender_age", 10),
                             max_victim_age=p.get("max_victim_age", 17),
@@ -707,7 +746,8 @@ def back_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
         provenance=_provenance_md(manifest),
         proximity=_cell(p.get("proximity_half_life_days", 365)), recency=_cell(p.get("recency_half_life_days", 730)),
         min_cell=p.get("min_cell_share_days", 30))
-    return {"90_limitations": limitations, "91_appendix": appendix}
+    use = _safeguarding_section(run_dir, below, int(p.get("max_victim_age", 17)))
+    return {"89_use_and_safeguarding": use, "90_limitations": limitations, "91_appendix": appendix}
 
 
 def _exclusions_md(run_dir: Path, below: int) -> str:
@@ -804,18 +844,33 @@ def combine_notebooks(paths: list[Path], out: Path) -> Path:
     return out
 
 
+def source_origin(manifest: dict) -> dict:
+    """The run's source: ``{"synthetic": True, "profile": ..., "seed": ...}`` for the project's own force."""
+    return dict((manifest.get("inputs") or {}).get("_origin") or {"synthetic": False})
+
+
+def _synthetic_note(manifest: dict) -> str:
+    o = source_origin(manifest)
+    if not o.get("synthetic"):
+        return ""
+    return (f"**Synthetic data.** Every record behind this report was generated by the project's synthetic-data "
+            f"generator (`cse-network synth`, profile {o.get('profile', '?')}, seed {o.get('seed', '?')}): no real "
+            "person, crime or place is described. ")
+
+
 def _metadata(manifest: dict) -> dict:
     p = manifest.get("parameters", {})
+    synthetic = bool(source_origin(manifest).get("synthetic"))
     git = manifest.get("git", {})
     commit = str(git.get("commit", "unknown"))[:12]
     below = p.get("suppress_below", 5)
     return {
         "title": TITLE,
-        "subtitle": SUBTITLE,
-        "date": f"Data as of {_long_date(str(p.get('as_of', '2021-03-15')))}",
+        "subtitle": SUBTITLE + (" — synthetic data" if synthetic else ""),
+        "date": ("Synthetic data as of " if synthetic else "Data as of ") + _long_date(str(p.get("as_of", "2021-03-15"))),
         "author": f"Run {manifest.get('run_id', 'unknown')} · code {commit}",
         "abstract-title": "About this report",
-        "abstract": (f"Generated by the `cse-network` pipeline from run `{manifest.get('run_id', 'unknown')}`. "
+        "abstract": (_synthetic_note(manifest) + f"Generated by the `cse-network` pipeline from run `{manifest.get('run_id', 'unknown')}`. "
                      "Every number comes from that run's tables. The report shows aggregates only: no "
                      f"person or crime identifier appears, and counts from 1 to {int(below) - 1} are shown as "
                      f"<{below}."),

@@ -12,26 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .. import dismantle as dm
-from ..filtering import age_years
 from .graph import Network
 
 DISMANTLE_SHARE = 0.01        # target: heaviest remaining component <= 1% of harm
-
-
-def _child_now(crime_nominals: pd.DataFrame, people: list[str], as_of: pd.Timestamp,
-               max_victim_age: int) -> np.ndarray:
-    """True for a person any of whose recorded dates of birth gives an age at `as_of` of at most
-    `max_victim_age` (whole years, `filtering.age_years`; a dob after `as_of` counts as a child).
-
-    The one home of this rule in the network package; `people.child_now` implements the same
-    rule for safeguarding and may replace this function.
-    """
-    cn = crime_nominals.loc[crime_nominals["dob"].notna(), ["person_id", "dob"]].drop_duplicates()
-    cn = cn.assign(person_id=cn["person_id"].astype(str))
-    cn = cn.loc[cn["person_id"].isin(set(people))]
-    age = age_years(cn["dob"], pd.Series(as_of, index=cn.index))
-    child = set(cn.loc[(age <= max_victim_age).fillna(False).astype(bool), "person_id"])
-    return np.array([p in child for p in people], bool)
 
 
 def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, removable: np.ndarray,

@@ -24,7 +24,8 @@ from . import priority as pri
 from .centrality import centrality, pagerank
 from .groups import Ensemble, find_groups
 from .stability import K_GROUPS, stability, top_sets
-from .disrupt import DISMANTLE_SHARE, _child_now, dismantle_ranks
+from .. import people as ppl
+from .disrupt import DISMANTLE_SHARE, dismantle_ranks
 from .graph import Network, build, components, cse_pairs, sig
 from .soc import soc_overlap
 
@@ -120,7 +121,8 @@ def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0,
     gt = pri.group_table(memb, inp.full_table, inp.crimes, p, offenders, inp.soc_people)
     gt["stability"] = sig(gt["group_id"].map(stab).fillna(1.0))
     gt = pri.prioritise(gt, st.as_of, st.recency_half_life * f, st.priority_weights, basis, st.high_band_max_groups)
-    child = _child_now(inp.crime_nominals, net.people, st.as_of, st.max_victim_age)
+    child = ppl.child_now(inp.crime_nominals, None, st.as_of, st.max_victim_age) \
+        .reindex(net.people, fill_value=False).to_numpy(bool)
     nodes = memb[["person_id", "group_id", "component_id"]].assign(child_now=child)
     facts: dict = {"harm_basis": basis}
     if full:

@@ -94,6 +94,8 @@ def generate(profile: str = "wmp", seed: int = 1, out: str | Path = SYNTH_DIR / 
                               role[rows].tolist(), recorded.dob[rows].tolist(), recorded.sex[rows].tolist(),
                               recorded.ethnicity[rows].tolist(), strict=True),
         **_intel_rows(intel, labels), **_stay_rows(stays, labels), **_soc_rows(soc, labels),
+        "cse_network_synthetic": [("generator", "cse-network synth"), ("profile", profile), ("seed", str(seed)),
+                                  ("scale", str(scale)), ("note", "synthetic: no real person, crime or place")],
     })
     truth_rows = [(group, labels[p], r) for group, p, r in planted.truth]
     summary = {

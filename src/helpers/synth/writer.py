@@ -25,6 +25,7 @@ CREATE TABLE pins_cell_stays (stay_id TEXT PRIMARY KEY, person_id TEXT NOT NULL,
   stay_start TEXT NOT NULL, stay_end TEXT);
 CREATE TABLE soc_network_edges (person_a TEXT NOT NULL, person_b TEXT NOT NULL, weight REAL NOT NULL, link_type TEXT);
 CREATE TABLE soc_nominals (person_id TEXT NOT NULL, soc_group_id TEXT);
+CREATE TABLE cse_network_synthetic (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 INDEXES = """
 CREATE INDEX ix_crime_if_codes_crime ON crime_if_codes (crime_id);
