@@ -22,13 +22,22 @@ class Stage05:
     safeguarding: safeguarding.Stage
 
 
+def _silent(message: str) -> None:
+    """Progress that says nothing."""
+
+
 def run_stage(out_dir: str, harm_weights: str, as_of: str, proximity_half_life_days: float,
               recency_half_life_days: float, max_group_size: int, seed: int, max_victim_age: int,
               strong_log_max_people: int = 5, high_band_max_groups: int = 50,
               priority_weights: dict | None = None, consensus_seeds: int = 3,
               safeguarding_rules: str = "config/safeguarding.yml",
-              progress: Callable[[str], None] = print) -> Stage05:
-    """Write every stage-05 table: network_* , harm, dismantling, stability, then safeguarding_*."""
+              progress: Callable[[str], None] | None = print) -> Stage05:
+    """Write every stage-05 table: network_* , harm, dismantling, stability, then safeguarding_*.
+
+    `progress=None` is silent (the notebook); the default prints each step.
+    """
+    if progress is None:
+        progress = _silent
     res = network.run_stage(out_dir, harm_weights, as_of, proximity_half_life_days, recency_half_life_days,
                             max_group_size, seed, max_victim_age, strong_log_max_people, high_band_max_groups,
                             priority_weights, consensus_seeds, progress=progress)

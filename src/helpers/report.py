@@ -27,6 +27,8 @@ import json
 import re
 import subprocess
 import urllib.parse
+from collections.abc import Callable
+from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -62,6 +64,13 @@ class ReportSafetyError(RuntimeError):
 def fmt_count(n, below: int = 5) -> str:
     """A count for prose: '<5' when 0 < n < below, else with thousands separators."""
     return plots.suppressed_label(n, below)
+
+
+def counter(below: int = 5) -> Callable[[Any], str]:
+    """`fmt_count` with the run's threshold fixed, for notebook prose: ``n = report.counter(5); n(3) == '<5'``."""
+    def n(x: Any) -> str:
+        return fmt_count(int(x), below)
+    return n
 
 
 pct = plots.pct  # one home for percentages in prose ('–' when the whole is zero)

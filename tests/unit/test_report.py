@@ -179,8 +179,8 @@ def test_render_is_safe_numbered_and_self_contained(run_dir):
     img = [a for t, a in doc.tags if t == "img"]
     assert img and img[0]["src"].startswith("data:image/png;base64,")
     # sections in the force report's order: summary, terminology, aim, the notebook, limitations, appendix
-    heads = [m for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", html, flags=re.S)]
-    assert heads == ["Summary of findings", "Terminology", "Aim", "Table information", "Limitations",
+    heads = [re.sub(r"\s+", " ", m) for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", html, flags=re.S)]
+    assert heads == ["Summary of findings", "Terminology", "Aim", "Table information", "Use, sharing, retention and prevention", "Limitations",
                      "Appendix"]
 
 
@@ -300,11 +300,14 @@ def test_summary_bands_in_priority_order_and_children(tmp_path):
         {"person_id": [f"P{i}" for i in range(10)], "group_id": ["a"] * 10,
          "is_cse_offender": [True] * 6 + [False] * 4, "in_soc_network": [True] * 7 + [False] * 3}))
     store.write_table(out, "safeguarding_summary", pd.DataFrame(
-        {"measure": ["flagged child offenders"], "count": [12]}))
+        {"measure": ["children now (at the extraction date) in the network", "children now in the dismantling set",
+                     "child victims behind final-table links", "child victims linked to two or more offenders"],
+         "count": [12, 0, 40, 3]}))
     text = "\n".join(report._network_sentences(out, 5))
     assert "high <5, medium <5, low <5" in text
-    assert "flagged child offenders: 12" in text and "safeguarding" in text
-    assert "Harm is concentrated" not in text     # no group-level concentration table: no claim
+    assert ("12 people in the network are children at the extraction date and 0 of them are in any disruption "
+            "order; 40 child victims sit behind the links, <5 of them linked to two or more offenders") in text
+    assert "strongly concentrated" not in text and "moderately concentrated" not in text  # no table: no claim
 
 
 # --- source values are text (ADR 0010) ------------------------------------------------------------
