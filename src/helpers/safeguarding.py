@@ -187,11 +187,14 @@ def person_flags(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, person_ids:
     role = cn["role"].astype(str).str.strip().str.upper()
     off, vic = role.isin(people.OFFENDER_ROLES), role.eq(people.VICTIM_ROLE)
     age = people.age_years(cn["dob"], cn["committed_from"])
-    child_then = ((age >= 0).fillna(False).astype(bool) & people.is_child_age(age, max_victim_age)).to_numpy()
+    child_age = people.is_child_age(age, max_victim_age).to_numpy()
+    # an offender's dob after the crime is a recording error and flags nothing; a victim's gives age 0 and
+    # counts (CONTRACT §3, as in the full table)
+    off_child_then = (age >= 0).fillna(False).astype(bool).to_numpy() & child_age
     sexual = cn["sexual"].fillna(False).astype(bool).to_numpy()
     d = pd.DataFrame({"person_id": cn["person_id"].astype(str).to_numpy(),
                       "off_sexual": off.to_numpy() & sexual, "vic_sexual": vic.to_numpy() & sexual,
-                      "off_child": off.to_numpy() & child_then, "vic_child": vic.to_numpy() & child_then})
+                      "off_child": off.to_numpy() & off_child_then, "vic_child": vic.to_numpy() & child_age})
     per = d.groupby("person_id").any().reindex(ids, fill_value=False)
     now = people.child_now(crime_nominals, crimes, as_of, max_victim_age).reindex(ids, fill_value=False)
     out = pd.DataFrame({
@@ -281,10 +284,13 @@ def safeguarding_summary(nodes: pd.DataFrame, flags: pd.DataFrame, groups: pd.Da
     `nodes` is network_nodes, `flags` person_flags over the same people. Columns
     measure, count.
     """
-    d = nodes[["person_id", "group_id"] + [c for c in ("is_cse_offender", "dismantle_rank") if c in nodes]] \
+    ranked = ("is_cse_offender", "dismantle_rank", "group_dismantle_rank")
+    d = nodes[["person_id", "group_id"] + [c for c in ranked if c in nodes]] \
         .merge(flags, on="person_id", how="left")
     b = lambda c: d[c].fillna(False).astype(bool) if c in d else pd.Series(False, index=d.index)  # noqa: E731
     rank = pd.to_numeric(d["dismantle_rank"], errors="coerce") if "dismantle_rank" in d \
+        else pd.Series(np.nan, index=d.index)
+    group_rank = pd.to_numeric(d["group_dismantle_rank"], errors="coerce") if "group_dismantle_rank" in d \
         else pd.Series(np.nan, index=d.index)
     top = rules.top_of_dismantling_order
     high_groups = groups.loc[groups["priority_band"].isin(rules.high_priority_bands), "group_id"] \
@@ -297,6 +303,7 @@ def safeguarding_summary(nodes: pd.DataFrame, flags: pd.DataFrame, groups: pd.Da
         ("children now who are full-table CSE offenders", (child & b("is_cse_offender")).sum()),
         ("children now in the dismantling set", (child & rank.notna()).sum()),
         (f"children now in the top {top} of the dismantling order", (child & (rank <= top)).sum()),
+        ("children now in a group disruption order", (child & group_rank.notna()).sum()),
         ("children now in high-priority groups", (child & high).sum()),
         ("adults who offended as children", b("offended_as_child").sum()),
         ("victim-offenders (sexual or exploitation offences)", b("victim_offender").sum()),
@@ -368,10 +375,15 @@ def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.D
     victim_ids = full["victim_id"].dropna().astype(str).unique().tolist() if len(full) else []
     everyone = sorted(set(nodes["person_id"].astype(str)) | set(victim_ids))
     all_flags = person_flags(cn, crimes, everyone, as_of, max_victim_age, rules)
-    if "child_now" in nodes:  # stage 05 computed it with people.child_now: one rule, so use the node's value
-        all_flags = all_flags.drop(columns="child_now").merge(
-            nodes[["person_id", "child_now"]].astype({"person_id": str}), on="person_id", how="left")
-        all_flags["child_now"] = all_flags["child_now"].fillna(False).astype(bool)
+    if "child_now" in nodes:
+        # stage 05 decided who is not removable from the disruption lists: the same people are children here.
+        # A child now is never also an adult who offended as a child.
+        node_child = nodes.assign(person_id=nodes["person_id"].astype(str)).set_index("person_id")["child_now"]
+        node_child = node_child[~node_child.index.duplicated()].astype("boolean")
+        from_nodes = all_flags["person_id"].map(node_child)
+        all_flags["child_now"] = from_nodes.fillna(pd.Series(all_flags["child_now"].to_numpy(bool),
+                                                             index=all_flags.index)).astype(bool)
+        all_flags["offended_as_child"] = all_flags["offended_while_child"] & ~all_flags["child_now"]
     flags = all_flags.loc[all_flags["person_id"].isin(set(nodes["person_id"].astype(str)))].reset_index(drop=True)
     still = all_flags.set_index("person_id")["child_now"]
     behind = victims_behind_links(full, final, nodes, groups, still, rules)

@@ -371,9 +371,9 @@ SUMMARY = pd.DataFrame({"measure": [
     "child victims still children at the extraction date",
     "child victims listed for referral",
     "of whom still children: MASH referral",
-], "count": [7, 1, 1, 0, 0, 0, 0, 1, 1, 3, 5, 3, 2, 2, 4, 2]})
+], "count": [7, 1, 1, 0, 0, 0, 0, 1, 2, 3, 5, 3, 2, 2, 4, 2]})   # victim-offenders: O2 and O3
 BANDS = pd.DataFrame({"priority_band": ["high", "medium", "low"], "people": [3, 2, 2],
-                      "child_now": [0, 0, 1], "offended_as_child": [0, 1, 0], "victim_offender": [1, 0, 0]})
+                      "child_now": [0, 0, 1], "offended_as_child": [0, 1, 0], "victim_offender": [1, 0, 1]})
 
 
 def test_compute_routes_network_people_and_lists_child_victims():
