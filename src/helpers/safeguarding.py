@@ -111,28 +111,41 @@ def load_rules(path: str | Path = "config/safeguarding.yml") -> Rules:
     p = resolve_path(path)
     if not p.exists():
         raise ConfigError(f"Safeguarding rules file {p} does not exist. Set safeguarding_rules in "
-                          "config/params.yml to an existing YAML file (config/safeguarding.yml ships with the project).")
+                          "config/params.yml to an existing YAML file (config/safeguarding.yml ships with the "
+                          "project).")
     try:
         raw = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: the rules must be a mapping with victim_offender, high_priority_bands and "
+                          f"top_of_dismantling_order, got {type(raw).__name__}.")
     vo = raw.get("victim_offender")
     if not isinstance(vo, dict):
         raise ConfigError(f"{p}: 'victim_offender' must be a mapping with ho_codes, title_words and all_offences.")
     words = vo.get("title_words") or {}
-    if not isinstance(words, dict) or not set(words) <= {"prefix", "whole_word"}:
+    # a bare string where a list belongs would otherwise be read letter by letter
+    if not isinstance(words, dict) or not set(words) <= {"prefix", "whole_word"} \
+            or not all(isinstance(v, list) or v is None for v in words.values()):
         raise ConfigError(f"{p}: 'victim_offender.title_words' must be a mapping with 'prefix' and/or "
                           f"'whole_word' lists, got {words!r}.")
     codes = vo.get("ho_codes") or []
     if not isinstance(codes, list):
         raise ConfigError(f"{p}: 'victim_offender.ho_codes' must be a list of Home Office codes, got {codes!r}.")
+    every = vo.get("all_offences", False)
+    if not isinstance(every, bool):  # 'false' in quotes would otherwise switch the narrowing off
+        raise ConfigError(f"{p}: 'victim_offender.all_offences' must be true or false (unquoted), got {every!r}.")
+    bands = raw.get("high_priority_bands", ["high"])
+    if not isinstance(bands, list) or not bands:
+        raise ConfigError(f"{p}: 'high_priority_bands' must be a non-empty list of priority bands, e.g. [high], "
+                          f"got {bands!r}.")
     top = raw.get("top_of_dismantling_order", 50)
-    if not isinstance(top, int) or top < 1:
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
         raise ConfigError(f"{p}: 'top_of_dismantling_order' must be a positive whole number, got {top!r}.")
     return Rules(ho_codes=tuple(str(c).strip().upper() for c in codes),
                  title_words={k: [str(t) for t in (words.get(k) or [])] for k in ("prefix", "whole_word")},
-                 all_offences=bool(vo.get("all_offences", False)),
-                 high_priority_bands=tuple(str(b) for b in raw.get("high_priority_bands", ["high"])),
+                 all_offences=every,
+                 high_priority_bands=tuple(str(b) for b in bands),
                  top_of_dismantling_order=top)
 
 
@@ -174,11 +187,14 @@ def person_flags(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, person_ids:
     role = cn["role"].astype(str).str.strip().str.upper()
     off, vic = role.isin(people.OFFENDER_ROLES), role.eq(people.VICTIM_ROLE)
     age = people.age_years(cn["dob"], cn["committed_from"])
-    child_then = ((age >= 0).fillna(False).astype(bool) & people.is_child_age(age, max_victim_age)).to_numpy()
+    child_age = people.is_child_age(age, max_victim_age).to_numpy()
+    # an offender's dob after the crime is a recording error and flags nothing; a victim's gives age 0 and
+    # counts (CONTRACT §3, as in the full table)
+    off_child_then = (age >= 0).fillna(False).astype(bool).to_numpy() & child_age
     sexual = cn["sexual"].fillna(False).astype(bool).to_numpy()
     d = pd.DataFrame({"person_id": cn["person_id"].astype(str).to_numpy(),
                       "off_sexual": off.to_numpy() & sexual, "vic_sexual": vic.to_numpy() & sexual,
-                      "off_child": off.to_numpy() & child_then, "vic_child": vic.to_numpy() & child_then})
+                      "off_child": off.to_numpy() & off_child_then, "vic_child": vic.to_numpy() & child_age})
     per = d.groupby("person_id").any().reindex(ids, fill_value=False)
     now = people.child_now(crime_nominals, crimes, as_of, max_victim_age).reindex(ids, fill_value=False)
     out = pd.DataFrame({
@@ -227,7 +243,7 @@ def victims_behind_links(full: pd.DataFrame, final: pd.DataFrame, nodes: pd.Data
     rows = final_rows(full, final)
     if not len(rows):
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(VICTIM_COLUMNS[:7], [
-            "object", "int64", "int64", "object", "bool", "bool", "object"])})
+            "object", "int64", "int64", "object", "bool", "bool", "object"], strict=True)})
     gmap = nodes.set_index("person_id")["group_id"] if "group_id" in nodes else pd.Series(dtype="object")
     band = groups.set_index("group_id")["priority_band"] if "priority_band" in groups else pd.Series(dtype="object")
     rows = rows.assign(group_id=rows["offender_id"].map(gmap))
@@ -250,7 +266,7 @@ def safeguarding_victims(behind: pd.DataFrame) -> pd.DataFrame:
     keep = two | behind["in_high_priority_group"] | behind["still_child"]
     v = behind.loc[keep].copy()
     reasons = []
-    for t, h, c in zip(two[keep], v["in_high_priority_group"], v["still_child"]):
+    for t, h, c in zip(two[keep], v["in_high_priority_group"], v["still_child"], strict=True):
         reasons.append("; ".join([w for w, on in (("linked to two or more offenders", t),
                                                   ("an offender is in a high-priority group", h),
                                                   ("still a child at the extraction date", c)) if on]))
@@ -268,10 +284,14 @@ def safeguarding_summary(nodes: pd.DataFrame, flags: pd.DataFrame, groups: pd.Da
     `nodes` is network_nodes, `flags` person_flags over the same people. Columns
     measure, count.
     """
-    d = nodes[["person_id", "group_id"] + [c for c in ("is_cse_offender", "dismantle_rank") if c in nodes]] \
+    ranked = ("is_cse_offender", "dismantle_rank", "group_dismantle_rank")
+    d = nodes[["person_id", "group_id"] + [c for c in ranked if c in nodes]] \
         .merge(flags, on="person_id", how="left")
     b = lambda c: d[c].fillna(False).astype(bool) if c in d else pd.Series(False, index=d.index)  # noqa: E731
-    rank = pd.to_numeric(d["dismantle_rank"], errors="coerce") if "dismantle_rank" in d else pd.Series(np.nan, index=d.index)
+    rank = pd.to_numeric(d["dismantle_rank"], errors="coerce") if "dismantle_rank" in d \
+        else pd.Series(np.nan, index=d.index)
+    group_rank = pd.to_numeric(d["group_dismantle_rank"], errors="coerce") if "group_dismantle_rank" in d \
+        else pd.Series(np.nan, index=d.index)
     top = rules.top_of_dismantling_order
     high_groups = groups.loc[groups["priority_band"].isin(rules.high_priority_bands), "group_id"] \
         if "priority_band" in groups else pd.Series(dtype="object")
@@ -283,6 +303,7 @@ def safeguarding_summary(nodes: pd.DataFrame, flags: pd.DataFrame, groups: pd.Da
         ("children now who are full-table CSE offenders", (child & b("is_cse_offender")).sum()),
         ("children now in the dismantling set", (child & rank.notna()).sum()),
         (f"children now in the top {top} of the dismantling order", (child & (rank <= top)).sum()),
+        ("children now in a group disruption order", (child & group_rank.notna()).sum()),
         ("children now in high-priority groups", (child & high).sum()),
         ("adults who offended as children", b("offended_as_child").sum()),
         ("victim-offenders (sexual or exploitation offences)", b("victim_offender").sum()),
@@ -309,7 +330,8 @@ def band_flags(groups: pd.DataFrame, nodes: pd.DataFrame, flags: pd.DataFrame) -
         d[c] = d[c].fillna(False).astype(bool)
     g = d.groupby("priority_band")
     out = pd.DataFrame({"people": g.size()} | {c: g[c].sum().astype(int) for c in cols[2:]})
-    order = [b for b in ("high", "medium", "low") if b in out.index] + sorted(set(out.index) - {"high", "medium", "low"})
+    known = ("high", "medium", "low")
+    order = [b for b in known if b in out.index] + sorted(set(out.index) - set(known))
     return out.reindex(order).rename_axis("priority_band").reset_index()[cols]
 
 
@@ -353,10 +375,15 @@ def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.D
     victim_ids = full["victim_id"].dropna().astype(str).unique().tolist() if len(full) else []
     everyone = sorted(set(nodes["person_id"].astype(str)) | set(victim_ids))
     all_flags = person_flags(cn, crimes, everyone, as_of, max_victim_age, rules)
-    if "child_now" in nodes:  # stage 05 computed it with people.child_now: one rule, so use the node's value
-        all_flags = all_flags.drop(columns="child_now").merge(
-            nodes[["person_id", "child_now"]].astype({"person_id": str}), on="person_id", how="left")
-        all_flags["child_now"] = all_flags["child_now"].fillna(False).astype(bool)
+    if "child_now" in nodes:
+        # stage 05 decided who is not removable from the disruption lists: the same people are children here.
+        # A child now is never also an adult who offended as a child.
+        node_child = nodes.assign(person_id=nodes["person_id"].astype(str)).set_index("person_id")["child_now"]
+        node_child = node_child[~node_child.index.duplicated()].astype("boolean")
+        from_nodes = all_flags["person_id"].map(node_child)
+        all_flags["child_now"] = from_nodes.fillna(pd.Series(all_flags["child_now"].to_numpy(bool),
+                                                             index=all_flags.index)).astype(bool)
+        all_flags["offended_as_child"] = all_flags["offended_while_child"] & ~all_flags["child_now"]
     flags = all_flags.loc[all_flags["person_id"].isin(set(nodes["person_id"].astype(str)))].reset_index(drop=True)
     still = all_flags.set_index("person_id")["child_now"]
     behind = victims_behind_links(full, final, nodes, groups, still, rules)
