@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import os
 import re
 from pathlib import Path
@@ -212,7 +213,7 @@ class Params(BaseModel):
     strong_log_max_people: int = Field(default=5, ge=2)
     high_band_max_groups: int = Field(default=50, ge=1)
     priority_weights: dict[str, float] = Field(
-        default_factory=lambda: {"harm": 0.35, "evidence": 0.30, "victims": 0.15, "recency": 0.15, "soc": 0.05})
+        default_factory=lambda: {"harm": 0.50, "victims": 0.20, "recency": 0.20, "soc": 0.10})
     consensus_seeds: int = Field(default=3, ge=1)
     out_dir: str
     compare_with: str | None = None
@@ -237,6 +238,26 @@ class Params(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"sentinel_dates: expected ISO dates YYYY-MM-DD, got {d!r}") from exc
         return [str(d) for d in v]
+
+    @field_validator("priority_weights")
+    @classmethod
+    def _priority_weights(cls, v: dict[str, float]) -> dict[str, float]:
+        known = ("harm", "victims", "recency", "soc")
+        extra = sorted(set(v) - set(known))
+        if extra:
+            hint = (" Evidence strength multiplies the score and has no weight (ADR 0008)."
+                    if "evidence" in extra else "")
+            raise ValueError(f"unknown key(s) {extra}; the weights are {', '.join(known)}.{hint}")
+        missing = [k for k in known if k not in v]
+        if missing:
+            raise ValueError(f"missing key(s) {missing}; give all of {', '.join(known)}")
+        bad = {k: x for k, x in v.items() if not (math.isfinite(float(x)) and float(x) >= 0)}
+        if bad:
+            raise ValueError(f"weights must be finite and >= 0, got {bad}")
+        total = sum(float(x) for x in v.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the weights must sum to 1, they sum to {total:g}")
+        return {k: float(v[k]) for k in known}
 
     @model_validator(mode="after")
     def _window(self) -> "Params":

@@ -148,3 +148,19 @@ def test_paths_resolve_from_the_project_root_not_the_cwd(tmp_path, monkeypatch):
     assert resolve_db_url("sqlite:///data/x.sqlite") == f"sqlite:///{ROOT}/data/x.sqlite"
     assert resolve_db_url("sqlite:////abs/x.sqlite") == "sqlite:////abs/x.sqlite"
     assert resolve_db_url("postgresql://h/db") == "postgresql://h/db"
+
+
+@pytest.mark.parametrize("weights, words", [
+    ({"harm": 0.5, "evidence": 0.2, "recency": 0.2, "soc": 0.1}, "Evidence strength multiplies"),
+    ({"harm": 0.5, "victims": 0.2, "recency": 0.2}, "missing key(s) ['soc']"),
+    ({"harm": 0.6, "victims": 0.2, "recency": 0.2, "soc": 0.1}, "sum to 1, they sum to 1.1"),
+    ({"harm": float("inf"), "victims": 0.2, "recency": 0.2, "soc": 0.1}, "finite and >= 0"),
+])
+def test_priority_weights_are_the_four_named_shares_of_one(weights, words):
+    with pytest.raises(ConfigError) as exc:
+        load_params(overrides={"priority_weights": weights})
+    assert words in str(exc.value) and "priority_weights" in str(exc.value)
+
+
+def test_priority_weights_default_sum_to_one():
+    assert load_params().priority_weights == {"harm": 0.5, "victims": 0.2, "recency": 0.2, "soc": 0.1}

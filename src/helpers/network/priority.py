@@ -1,7 +1,14 @@
-"""Group priorities that surface exploitation: harm (counted once), evidence, shared victims.
+"""Group priorities that surface exploitation: evidence first, then harm (counted once) and shared victims.
 
-    priority_score = w_harm * P(harm) + w_evidence * evidence_strength + w_victims * P(shared child victims)
-                     + w_recency * recency + w_soc * SOC
+    priority_score = evidence_strength * (w_harm * P(harm) + w_victims * P(shared child victims)
+                                          + w_recency * recency + w_soc * SOC)
+
+Evidence is a multiplier, not one more term (ADR 0008): a group held together
+only by small intelligence logs (evidence 0.25) cannot outrank a ring of
+offenders who share child victims (1) or a cell (0.5) by being larger, more
+recent or more harmful, unless it scores four (or two) times as much on
+everything else. The weights (`priority_weights`) sum to 1, so the score is
+between 0 and 1.
 
 - P(x) is the group's percentile rank among all groups (0 to 1, ties share
   the average rank), and 0 for a group with x = 0.
@@ -32,7 +39,7 @@ import pandas as pd
 from .. import harm as hm
 from .graph import sig
 
-DEFAULT_WEIGHTS = {"harm": 0.35, "evidence": 0.30, "victims": 0.15, "recency": 0.15, "soc": 0.05}
+DEFAULT_WEIGHTS = {"harm": 0.50, "victims": 0.20, "recency": 0.20, "soc": 0.10}
 EVIDENCE_POINTS = {"crime": 1.0, "pins": 0.5, "small_log": 0.25}
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
 DEPENDENT_RHO = 0.99
@@ -129,8 +136,9 @@ def prioritise(groups_df: pd.DataFrame, as_of: pd.Timestamp, recency_hl: float,
     age = (as_of - pd.to_datetime(d["last_activity"])).dt.days.astype(float)
     d["recency"] = sig((2.0 ** (-age / recency_hl)).fillna(0.0))
     p_harm = _p(d["harm_cchi"]) if basis == "cchi" else (_p(d["harm_cchi"]) + _p(d["harm_ons"])) / 2
-    score = (w["harm"] * p_harm + w["evidence"] * d["evidence_strength"] + w["victims"] * _p(d["n_shared_victims"])
-             + w["recency"] * d["recency"] + w["soc"] * (d["soc_overlap"] > 0).astype(float))
+    score = d["evidence_strength"].astype(float) * (
+        w["harm"] * p_harm + w["victims"] * _p(d["n_shared_victims"]) + w["recency"] * d["recency"]
+        + w["soc"] * (d["soc_overlap"] > 0).astype(float))
     d["priority_score"] = sig(score) if len(d) else score.astype(float)
     d = d.sort_values(["priority_score", "harm_cchi", "group_id"], ascending=[False, False, True], kind="mergesort")
     n = len(d)
