@@ -132,7 +132,7 @@ def build_tables(spec: DbSpec) -> dict[str, pd.DataFrame]:
             stays.append((f"S{j}", pid(int(rng.integers(n_people))), est, cell, _date(s, spec.date_kind), end))
     soc_edges, soc_noms = [], []
     if not spec.empty_soc:
-        for j in range(max(1, spec.n_crimes // 4)):
+        for _ in range(max(1, spec.n_crimes // 4)):
             a, b = rng.choice(n_people, size=2, replace=False)
             kind = pick(["associate", "family", "| pipes |" if spec.hostile_text else "business"])
             soc_edges.append((pid(int(a)), pid(int(b)), float(rng.uniform(0.1, 5)), kind))

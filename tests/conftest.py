@@ -41,7 +41,8 @@ def base_tables() -> dict[str, pd.DataFrame]:
     """
     t = empty_tables()
     t["crimes"] = frame("crimes", [
-        ("C1", "2020-03-15", None, "2020-03-20", "20B", "Sexual assault on female child under 13", "SEXUAL", "met online"),
+        ("C1", "2020-03-15", None, "2020-03-20", "20B", "Sexual assault on female child under 13", "SEXUAL",
+         "met online"),
         ("C2", "2019-01-01", None, "2019-01-02", "28E", "Burglary residential", "ACQUISITIVE", "smashed window"),
     ])
     t["crime_nominals"] = frame("crime_nominals", [

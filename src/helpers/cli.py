@@ -14,8 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
-from .config import (ROOT, ConfigError, check_db_url, load_params, mask_text, parse_set_option,
-                     resolve_db_url, suggest)
+from .config import ROOT, ConfigError, check_db_url, load_params, mask_text, parse_set_option, resolve_db_url, suggest
 
 EXIT_STATUS = """\
 exit status:

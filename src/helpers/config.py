@@ -260,7 +260,7 @@ class Params(BaseModel):
         return {k: float(v[k]) for k in known}
 
     @model_validator(mode="after")
-    def _window(self) -> "Params":
+    def _window(self) -> Params:
         if self.summary_start > self.summary_end:
             raise ValueError("summary_start is after summary_end")
         return self

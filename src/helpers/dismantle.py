@@ -23,10 +23,9 @@ non-removable people) — the `floor`, reported with every result.
 from __future__ import annotations
 
 import heapq
-import math
 import time
 from collections import deque
-from typing import Sequence
+from collections.abc import Sequence
 
 import igraph as ig
 import numpy as np

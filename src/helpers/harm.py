@@ -127,7 +127,8 @@ def load_ons_datatool(path: str | Path, edition: str, ho_codes: pd.DataFrame) ->
     body = body.loc[body["Offence category"].fillna("").str.strip().ne("")].copy()
     body["weight"] = pd.to_numeric(body["Weight"], errors="coerce")
     body = body.loc[body["weight"].notna()]
-    by_title = {_title_key(t): normalise_code(c) for c, t in zip(ho_codes["ho_code"], ho_codes["ho_title"])}
+    by_title = {_title_key(t): normalise_code(c)
+                for c, t in zip(ho_codes["ho_code"], ho_codes["ho_title"], strict=False)}
     known = {normalise_code(c) for c in ho_codes["ho_code"]}
 
     def match(cat: str) -> str | None:
@@ -180,14 +181,14 @@ def load_cchi_workbook(path: str | Path, edition: str) -> pd.DataFrame:
     p = resolve_path(path)
     body = _header_frame(_read_sheet(p, CCHI_SHEET), ["CCHI Score", "HO_CODE", "HO_SUB_CODE"], p)
     body["score"] = pd.to_numeric(body["CCHI Score"], errors="coerce")
-    body["ho_code"] = [cchi_ho_code(a, b) for a, b in zip(body["HO_CODE"], body["HO_SUB_CODE"])]
+    body["ho_code"] = [cchi_ho_code(a, b) for a, b in zip(body["HO_CODE"], body["HO_SUB_CODE"], strict=False)]
     body = body.loc[body["score"].notna() & body["ho_code"].notna()]
     agg = body.groupby("ho_code", sort=True)["score"].agg(["median", "size", "min", "max"]).reset_index()
     out = pd.DataFrame({
         "index": "cchi", "edition": edition, "ho_code": agg["ho_code"], "weight": agg["median"].astype(float),
         "status": "official",
         "citation": [f"Cambridge Crime Harm Index workbook, sheet '{CCHI_SHEET}': median CCHI Score of {n} row(s) "
-                     f"(range {lo:g}-{hi:g})" for n, lo, hi in zip(agg["size"], agg["min"], agg["max"])],
+                     f"(range {lo:g}-{hi:g})" for n, lo, hi in zip(agg["size"], agg["min"], agg["max"], strict=False)],
     })
     return out[WEIGHT_COLUMNS]
 

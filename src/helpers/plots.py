@@ -18,10 +18,30 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from plotnine import (
-    aes, coord_flip, element_blank, element_line, element_rect, element_text, facet_wrap,
-    annotate, geom_abline, geom_col, geom_line, geom_point, geom_step, geom_text, geom_tile, ggplot, labs,
-    scale_colour_manual, scale_fill_gradient, scale_fill_manual, scale_linetype_manual,
-    scale_x_continuous, scale_y_continuous, theme, theme_minimal,
+    aes,
+    coord_flip,
+    element_blank,
+    element_line,
+    element_rect,
+    element_text,
+    facet_wrap,
+    geom_abline,
+    geom_col,
+    geom_line,
+    geom_point,
+    geom_step,
+    geom_text,
+    geom_tile,
+    ggplot,
+    labs,
+    scale_colour_manual,
+    scale_fill_gradient,
+    scale_fill_manual,
+    scale_linetype_manual,
+    scale_x_continuous,
+    scale_y_continuous,
+    theme,
+    theme_minimal,
 )
 
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -178,7 +198,7 @@ def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: in
     counts["share"] = counts["n"] / counts["n"].sum() if len(counts) else []
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [f"<{suppress_below}" if sup else f"{p:.1%}"
-                       for p, sup in zip(counts["share"], counts["suppressed"])]
+                       for p, sup in zip(counts["share"], counts["suppressed"], strict=False)]
     return (ggplot(counts, aes("ethnicity", "n_shown"))
             + _bars(counts, "ethnicity", None, 0.7, suppress_below, fill_value=OKABE_ITO[4])
             + geom_text(aes(label="label"), ha="left", nudge_y=0, size=8, format_string=" {}")
@@ -279,7 +299,7 @@ def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, s
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [f"<{suppress_below}" if sup else f"{p:.0%}"
-                       for p, sup in zip(counts["share"], counts["suppressed"])]
+                       for p, sup in zip(counts["share"], counts["suppressed"], strict=False)]
     return (ggplot(counts, aes("sex", "n_shown", fill="sex"))
             + _bars(counts, "sex", "sex", 0.6, suppress_below)
             + geom_text(aes(label="label"), va="bottom", size=8)
@@ -329,7 +349,7 @@ def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: 
     counts["share"] = counts["n"] / counts.groupby("table", observed=True)["n"].transform("sum")
     counts = mark_suppressed(counts, suppress_below)
     counts["label"] = [f"<{suppress_below}" if sup else f"{p:.1%}"
-                       for p, sup in zip(counts["share"], counts["suppressed"])]
+                       for p, sup in zip(counts["share"], counts["suppressed"], strict=False)]
     order = sorted(counts["ethnicity"].unique(), reverse=True)
     counts["ethnicity"] = pd.Categorical(counts["ethnicity"], categories=order)
     return (ggplot(counts, aes("ethnicity", "n_shown", fill="table"))

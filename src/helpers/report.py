@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 import subprocess
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
@@ -195,7 +194,7 @@ def _constraints(vals: pd.DataFrame, complements, totals, chain, group_cols) -> 
             out.append([(r, c) for r in range(n)])
     if chain:
         c_out, c_in = chain
-        keys = (list(zip(*(group_cols[g] for g in group_cols))) if group_cols else [()] * n)
+        keys = (list(zip(*(group_cols[g] for g in group_cols), strict=False)) if group_cols else [()] * n)
         for i in range(n):
             for j in range(i + 1, n):
                 if keys[j] == keys[i] and vals.iat[j, vals.columns.get_loc(c_in)] == \
@@ -277,8 +276,9 @@ def table_html(df: pd.DataFrame, caption: str, count_cols: list[str] | None = No
             shown[c] = _format_column(shown[c], c)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) or c in count_cols for c in df.columns]
     align = ['style="text-align: right;"' if num else 'style="text-align: left;"' for num in numeric]
-    head = "".join(f"<th {a}>{html_text(h)}</th>" for h, a in zip(shown.columns, align))
-    body = "".join("<tr>" + "".join(f"<td {a}>{html_text(_cell(v))}</td>" for v, a in zip(row, align)) + "</tr>"
+    head = "".join(f"<th {a}>{html_text(h)}</th>" for h, a in zip(shown.columns, align, strict=False))
+    body = "".join("<tr>" + "".join(f"<td {a}>{html_text(_cell(v))}</td>"
+                                   for v, a in zip(row, align, strict=False)) + "</tr>"
                    for row in shown.itertuples(index=False))
     if len(shown) == 0:
         body = "<tr>" + "".join(f"<td {a}></td>" for a in align) + "</tr>"
@@ -465,7 +465,7 @@ def _safeguarding_counts(run_dir: Path) -> dict[str, int]:
     sg = _read(run_dir, "safeguarding_summary")
     if sg is None or not len(sg) or not {"measure", "count"} <= set(sg.columns):
         return {}
-    return {str(m): int(n) for m, n in zip(sg["measure"], sg["count"]) if pd.notna(n)}
+    return {str(m): int(n) for m, n in zip(sg["measure"], sg["count"], strict=False) if pd.notna(n)}
 
 
 def _sg(c: dict[str, int], prefix: str) -> int:
@@ -549,7 +549,8 @@ def _network_sentences(run_dir: Path, below: int) -> list[str]:
     if nodes is not None and len(nodes):
         s = f"The network joins {fmt_count(len(nodes), below)} people"
         if "is_cse_offender" in nodes:
-            s += f", {fmt_count(_flag_count(nodes, 'is_cse_offender'), below)} of them CSE offenders from the full table"
+            n_cse = fmt_count(_flag_count(nodes, 'is_cse_offender'), below)
+            s += f", {n_cse} of them CSE offenders from the full table"
         if groups is not None:
             s += f", in {fmt_count(len(groups), below)} groups"
         out.append(s + ".")
@@ -619,7 +620,8 @@ def front_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
     records = ("the project's synthetic force (generated data: no real person, crime or place)"
                if o.get("synthetic") else "the force's records")
     how = _template("how_to_read", synthetic=_synthetic_note(manifest), below=below, below_minus_one=below - 1)
-    summary = how + "\n" + _template("summary", records=records, bullets="\n".join(f"- {b}" for b in bullets), figure=figure_md,
+    summary = how + "\n" + _template("summary", records=records, bullets="\n".join(f"- {b}" for b in bullets),
+                                      figure=figure_md,
                         y0=y0, y1=y1, as_of_long=_long_date(str(p.get("as_of", "2021-03-15"))))
     terminology = _template("terminology", min_offender_age=p.get("min_offender_age", 10),
                             max_victim_age=p.get("max_victim_age", 17),
@@ -743,9 +745,11 @@ def back_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
     appendix = _template(
         "appendix",
         search_terms=table_markdown(search_terms_table(p.get("search_terms", "config/search_terms.yml")),
-                                    "Search terms (as in the force report's own appendix 10.2), from config/search_terms.yml"),
+                                    "Search terms (as in the force report's own appendix 10.2), "
+                                    "from config/search_terms.yml"),
         grading=table_markdown(grading_table(p.get("grading_map", "data/reference/intel_grading.csv")),
-                               "Intelligence gradings included in the network (as in the force report's own section 7.2)"),
+                               "Intelligence gradings included in the network "
+                               "(as in the force report's own section 7.2)"),
         parameters=table_markdown(pd.DataFrame({"Parameter": list(p), "Value": [
             str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else _cell(v)
             for v in p.values()]}),
@@ -792,7 +796,8 @@ def _profile_md(run_dir: Path, below: int) -> str:
 def _provenance_md(manifest: dict) -> str:
     git = manifest.get("git", {})
     lines = [f"- Run id: `{manifest.get('run_id', 'unknown')}`",
-             f"- Code: commit `{git.get('commit', 'unknown')}`" + (" (with uncommitted changes)" if git.get("dirty") else ""),
+             f"- Code: commit `{git.get('commit', 'unknown')}`"
+             + (" (with uncommitted changes)" if git.get("dirty") else ""),
              f"- Command: `{manifest.get('command', '')}`" if manifest.get("command") else ""]
     out = "\n".join(x for x in lines if x) + "\n\n"
     inputs = manifest.get("inputs", {})
@@ -876,10 +881,12 @@ def _metadata(manifest: dict) -> dict:
     return {
         "title": TITLE,
         "subtitle": SUBTITLE + (" — synthetic data" if synthetic else ""),
-        "date": ("Synthetic data as of " if synthetic else "Data as of ") + _long_date(str(p.get("as_of", "2021-03-15"))),
+        "date": ("Synthetic data as of " if synthetic else "Data as of ")
+        + _long_date(str(p.get("as_of", "2021-03-15"))),
         "author": f"Run {manifest.get('run_id', 'unknown')} · code {commit}",
         "abstract-title": "About this report",
-        "abstract": (_synthetic_note(manifest) + f"Generated by the `cse-network` pipeline from run `{manifest.get('run_id', 'unknown')}`. "
+        "abstract": (_synthetic_note(manifest) + "Generated by the `cse-network` pipeline from run "
+                     f"`{manifest.get('run_id', 'unknown')}`. "
                      "Every number comes from that run's tables. The report shows aggregates only: no "
                      f"person or crime identifier appears, and counts from 1 to {int(below) - 1} are shown as "
                      f"<{below}."),
@@ -1045,7 +1052,9 @@ def _url_problem(where: str, val: str) -> str | None:
     if v.startswith("#") or v == "":
         return None
     if v.startswith("data:"):
-        return None if _DATA_TYPES.match(v) else f"{where} holds a data: URL of a type the report never embeds: {val[:60]}"
+        if _DATA_TYPES.match(v):
+            return None
+        return f"{where} holds a data: URL of a type the report never embeds: {val[:60]}"
     if v.startswith(("javascript:", "vbscript:")):
         return f"{where} is a script URL: {val[:80]}"
     return f"{where} points off the file: {val[:80]}"

@@ -29,15 +29,26 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 import papermill as pm
 
 from . import synth
-from .config import (NOTEBOOK_DIR, PASSWORD_ENV, ROOT, SYNTH_DIR, Params, mask_text, mask_url, resolve_path,
-                     sqlite_path, url_password)
+from .config import (
+    NOTEBOOK_DIR,
+    PASSWORD_ENV,
+    ROOT,
+    SYNTH_DIR,
+    Params,
+    mask_text,
+    mask_url,
+    resolve_path,
+    sqlite_path,
+    url_password,
+)
 
 PACKAGES = ["pandas", "numpy", "pyarrow", "networkx", "igraph", "duckdb", "plotnine", "papermill",
             "nbval", "sqlalchemy", "pydantic", "pyyaml", "pypandoc_binary", "ipykernel", "psycopg"]
@@ -91,7 +102,8 @@ def is_output(folder: Path) -> bool:
 
 def write_marker(folder: Path, run_id: str, files: list[str] | None = None) -> None:
     """Record `folder` as a cse-network output of `run_id`, listing the files the run wrote."""
-    data = {"tool": "cse-network", "run_id": run_id, "files": sorted(files if files is not None else written_files(folder))}
+    listed = files if files is not None else written_files(folder)
+    data = {"tool": "cse-network", "run_id": run_id, "files": sorted(listed)}
     (folder / MARKER).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
@@ -244,7 +256,7 @@ class RunLog:
         msg = self.mask(msg)
         if show:
             self.say(msg)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         lines = "".join(f"{stamp} {line}\n" for line in (msg.splitlines() or [""]))
         if self.file is None:
             self.pending.append(lines)

@@ -27,7 +27,6 @@ from hypothesis import HealthCheck, example, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from builders import DbSpec, as_of_for, build_tables, db_specs, write_sqlite  # noqa: E402
-
 from helpers import report  # noqa: E402
 from helpers.config import load_params  # noqa: E402
 from helpers.runner import run  # noqa: E402

@@ -92,7 +92,7 @@ def build_force(path) -> str:
         f.log(str(rng.choice(days)), [o] + list(rng.choice(associates, 2, replace=False)))
     for c in range(6):  # chains of six background offenders tied by two-person logs
         chain = background[30 + 6 * c: 36 + 6 * c]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in zip(chain, chain[1:], strict=False):
             f.log(str(rng.choice(days)), [a, b])
     dob = {CHILD_NOW: "2005-06-01"}  # 15 at as_of, 14 or 15 at the crimes
     r1, r2, r3 = RINGS["R1"], RINGS["R2"], RINGS["R3"]

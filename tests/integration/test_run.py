@@ -167,8 +167,8 @@ def test_a_mistyped_parameters_tag_fails_the_run(tmp_path):
 
 def test_planted_groups_are_recovered_above_a_floor(finished_run):
     """Issue 6 ground truth on the small profile: floors set well under what the method achieves."""
-    from helpers.synth import recovery
     from helpers.store import read_table
+    from helpers.synth import recovery
 
     truth = pd.read_csv(SMALL_DB.with_suffix(".truth.csv"), dtype=str)
     summary, per = recovery(truth, read_table(finished_run, "final_table"), read_table(finished_run, "network_nodes"),

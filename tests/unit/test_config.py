@@ -5,8 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from helpers.config import (PASSWORD_ENV, ROOT, ConfigError, check_db_url, connect_url, load_params, mask_text,
-                            mask_url, parse_set_option, resolve_db_url, resolve_path, sqlite_path)
+from helpers.config import (
+    PASSWORD_ENV,
+    ROOT,
+    ConfigError,
+    check_db_url,
+    connect_url,
+    load_params,
+    mask_text,
+    mask_url,
+    parse_set_option,
+    resolve_db_url,
+    resolve_path,
+    sqlite_path,
+)
 
 
 def test_defaults_match_the_contract():
@@ -127,7 +139,8 @@ class TestDbUrls:
             check_db_url(url, "--db-url")
 
     def test_a_plain_path_in_the_parameters_is_refused_too(self):
-        with pytest.raises(ConfigError, match=r"db_url \(from the command line\) 'data/x\.sqlite' is not a database URL"):
+        pattern = r"db_url \(from the command line\) 'data/x\.sqlite' is not a database URL"
+        with pytest.raises(ConfigError, match=pattern):
             load_params(overrides={"db_url": "data/x.sqlite"})
 
     def test_sqlite_uri_form_is_resolved_and_its_file_found(self):

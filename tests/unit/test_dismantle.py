@@ -177,6 +177,7 @@ def test_target_rises_to_the_heaviest_set_of_children_alone():
 
 def test_targeted_degree_attacks_only_components_over_the_harm_cap():
     import igraph as ig
+
     from helpers.dismantle import degree_order, targeted_degree
     # A: hub 0 with leaves 1-3, every member harm 1 (component harm 4).
     # B: hub 4 with leaves 5-9, no harm (component harm 0), and a bigger hub.
@@ -189,6 +190,7 @@ def test_targeted_degree_attacks_only_components_over_the_harm_cap():
 
 def test_targeted_degree_removes_nothing_when_every_component_is_under_the_cap():
     import igraph as ig
+
     from helpers.dismantle import targeted_degree
     assert targeted_degree(ig.Graph(n=3, edges=[(0, 1)]), [1, 1, 1], cap=5.0) == []
 

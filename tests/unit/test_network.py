@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from helpers import network, people, store
-from helpers.network import disrupt, groups as grp, priority
+from helpers.network import groups as grp
+from helpers.network import priority
 
 AS_OF = pd.Timestamp("2021-03-15")
 LINKS = [("A", "B"), ("B", "C"), ("A", "C"), ("C", "D"), ("D", "E"), ("E", "F"), ("D", "F"), ("F", "G"), ("H", "I")]

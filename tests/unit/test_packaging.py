@@ -9,13 +9,13 @@ from helpers.config import ROOT
 
 
 def lock_pins() -> dict[str, str]:
-    lines = [l.strip() for l in (ROOT / "requirements.lock").read_text().splitlines()]
-    return dict(l.split("==", 1) for l in lines if l and not l.startswith("#"))
+    lines = [ln.strip() for ln in (ROOT / "requirements.lock").read_text().splitlines()]
+    return dict(ln.split("==", 1) for ln in lines if ln and not ln.startswith("#"))
 
 
 def test_every_lock_line_is_an_exact_pin():
-    lines = [l for l in (ROOT / "requirements.lock").read_text().splitlines() if l and not l.startswith("#")]
-    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9A-Za-z.+\-]+", l) for l in lines)
+    lines = [ln for ln in (ROOT / "requirements.lock").read_text().splitlines() if ln and not ln.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9A-Za-z.+\-]+", ln) for ln in lines)
 
 
 def test_environment_yml_mirrors_the_lock_and_adds_quarto():

@@ -180,7 +180,8 @@ def test_render_is_safe_numbered_and_self_contained(run_dir):
     assert img and img[0]["src"].startswith("data:image/png;base64,")
     # sections in the force report's order: summary, terminology, aim, the notebook, limitations, appendix
     heads = [re.sub(r"\s+", " ", m) for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", html, flags=re.S)]
-    assert heads == ["Summary of findings", "Terminology", "Aim", "Table information", "Use, sharing, retention and prevention", "Limitations",
+    assert heads == ["Summary of findings", "Terminology", "Aim", "Table information",
+                     "Use, sharing, retention and prevention", "Limitations",
                      "Appendix"]
 
 

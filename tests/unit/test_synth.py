@@ -132,7 +132,8 @@ def test_no_names_or_addresses(small):
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
             for r in con.execute(f"PRAGMA table_info({table})"):
                 assert not re.search(r"name|address|street|postcode|forename|surname", r[1], re.I), (table, r[1])
-    ids = _q(db, "SELECT person_id FROM crime_nominals UNION SELECT person_id FROM intel_log_nominals").person_id.dropna()
+    union = "SELECT person_id FROM crime_nominals UNION SELECT person_id FROM intel_log_nominals"
+    ids = _q(db, union).person_id.dropna()
     assert ids.str.fullmatch(r"P\d{8}").all()
     assert _q(db, "SELECT crime_id FROM crimes").crime_id.str.fullmatch(r"CR\d{7,}").all()
 
@@ -233,6 +234,7 @@ class TestRecovery:
 
     def test_precision_recall_and_shares(self):
         import pandas as pd
+
         from helpers.synth import recovery
 
         # Planted G1 = {A, B, C}, G2 = {D, E}; victim V is not an offender and is ignored.

@@ -18,8 +18,19 @@ from .priority import evidence_strength, group_table, harm_basis, prioritise
 from .soc import soc_overlap
 from .stability import stability
 from .stage import Inputs, Result, Settings, analyse, load_inputs, node_harm, read_facts, run_stage
-from .views import (LABELS, METHOD_LABELS, band_summary, centrality_summary, comparison_view, label, labelled,
-                    overlap_view, size_band, structure, table_or_sentence)
+from .views import (
+                    LABELS,
+                    METHOD_LABELS,
+                    band_summary,
+                    centrality_summary,
+                    comparison_view,
+                    label,
+                    labelled,
+                    overlap_view,
+                    size_band,
+                    structure,
+                    table_or_sentence,
+)
 
 __all__ = ["CSE_SOURCES", "DISMANTLE_SHARE", "Ensemble", "Inputs", "LABELS", "METHOD_LABELS", "Network", "Result",
            "Settings", "analyse", "band_summary", "build", "centrality", "centrality_summary", "comparison_view",

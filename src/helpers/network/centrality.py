@@ -15,7 +15,8 @@ EXACT_BETWEENNESS_WORK = 5e8  # sum of n*(n+m) over components: igraph does ~5e7
 BETWEENNESS_CUTOFF = 3        # hops, when exact betweenness would be too slow
 
 
-def centrality(net: Network, exact_work: float = EXACT_BETWEENNESS_WORK, cutoff: int = BETWEENNESS_CUTOFF) -> tuple[pd.DataFrame, str]:
+def centrality(net: Network, exact_work: float = EXACT_BETWEENNESS_WORK,
+               cutoff: int = BETWEENNESS_CUTOFF) -> tuple[pd.DataFrame, str]:
     """Degree, weighted degree, betweenness (hops) and PageRank (weighted) per person.
 
     Betweenness is exact when the work, sum over components of n*(n+m), is

@@ -117,7 +117,7 @@ def build(pairs: pd.DataFrame, offenders: set | list) -> Network:
                     | set(pairs["person_b"].astype(str)))
     idx = pd.Index(people)
     a, b = idx.get_indexer(pairs["person_a"].astype(str)), idx.get_indexer(pairs["person_b"].astype(str))
-    g = ig.Graph(n=len(people), edges=list(zip(a.tolist(), b.tolist())), directed=False)
+    g = ig.Graph(n=len(people), edges=list(zip(a.tolist(), b.tolist(), strict=False)), directed=False)
     g.es["weight"] = pairs["weight"].astype(float).tolist()
     sw = pairs["strong_weight"].astype(float).to_numpy() if "strong_weight" in pairs else \
         pairs["weight"].astype(float).to_numpy()

@@ -27,9 +27,9 @@ def soc_overlap(net: Network, membership: pd.DataFrame, groups_df: pd.DataFrame,
     idx = pd.Index(allp)
     pa = np.asarray(net.people, dtype=object)
     en = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)
-    el = list(zip(idx.get_indexer(pa[en[:, 0]]).tolist(), idx.get_indexer(pa[en[:, 1]]).tolist()))
+    el = list(zip(idx.get_indexer(pa[en[:, 0]]).tolist(), idx.get_indexer(pa[en[:, 1]]).tolist(), strict=False))
     el += list(zip(idx.get_indexer(soc["person_a"].astype(str)).tolist(),
-                   idx.get_indexer(soc["person_b"].astype(str)).tolist()))
+                   idx.get_indexer(soc["person_b"].astype(str)).tolist(), strict=False))
     joined = np.asarray(ig.Graph(n=len(allp), edges=el).connected_components().membership)
     jmap = pd.Series(joined, index=idx)
     gj = membership.assign(j=membership["person_id"].map(jmap)).groupby("group_id")["j"].first()

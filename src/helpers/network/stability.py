@@ -11,7 +11,7 @@ linked and on harm, is the base order and is not recomputed; grouping
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

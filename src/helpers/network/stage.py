@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .. import dismantle as dm
 from .. import harm as hm
+from .. import people as ppl
 from ..store import load_work, read_table, write_table
 from . import priority as pri
 from .centrality import centrality, pagerank
-from .groups import Ensemble, find_groups
-from .stability import K_GROUPS, stability, top_sets
-from .. import people as ppl
 from .disrupt import DISMANTLE_SHARE, dismantle_ranks
 from .graph import Network, build, components, cse_pairs, sig
+from .groups import Ensemble, find_groups
 from .soc import soc_overlap
+from .stability import K_GROUPS, stability, top_sets
 
 FACTORS = (0.25, 0.5, 2.0, 4.0)   # half-life factors whose weights are computed once (ensembles, scenarios)
 
@@ -228,7 +228,7 @@ def facts_table(facts: dict) -> pd.DataFrame:
 def read_facts(out_dir: str) -> dict:
     """The headline facts a finished stage 05 wrote."""
     t = read_table(out_dir, "network_facts")
-    return {f: json.loads(v) for f, v in zip(t["fact"], t["value"])}
+    return {f: json.loads(v) for f, v in zip(t["fact"], t["value"], strict=False)}
 
 
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,15 +11,18 @@ import pandas as pd
 
 from .graph import CSE_SOURCES, sig
 
+
 def size_band(n: pd.Series) -> pd.Series:
     return pd.cut(n, [0, 1, 2, 5, 10, 50, 150, np.inf], labels=["1", "2", "3-5", "6-10", "11-50", "51-150", ">150"])
 
 
 def centrality_summary(nodes: pd.DataFrame) -> pd.DataFrame:
-    g = nodes.assign(who=np.where(nodes["is_cse_offender"], "full-table offenders", "other linked people")).groupby("who")
+    who = np.where(nodes["is_cse_offender"], "full-table offenders", "other linked people")
+    g = nodes.assign(who=who).groupby("who")
     return pd.DataFrame({
         "people": g.size(), "degree_median": g["degree"].median(), "degree_p90": g["degree"].quantile(0.9),
-        "betweenness_median": g["betweenness"].median().round(1), "betweenness_p90": g["betweenness"].quantile(0.9).round(1),
+        "betweenness_median": g["betweenness"].median().round(1),
+        "betweenness_p90": g["betweenness"].quantile(0.9).round(1),
         "pagerank_x_n_median": (g["centrality"].median() * len(nodes)).round(2),
     }).reset_index()
 
@@ -87,7 +90,7 @@ def structure(nd: pd.DataFrame, g: pd.DataFrame, edges: pd.DataFrame, n_largest:
     people = sorted(gp)
     idx = pd.Index(people)
     cg = ig.Graph(n=len(people), edges=list(zip(idx.get_indexer(crime["person_a"]).tolist(),
-                                                   idx.get_indexer(crime["person_b"]).tolist())))
+                                                   idx.get_indexer(crime["person_b"]).tolist(), strict=False)))
     return dict(
         n_people=len(nd), n_components=len(sizes), largest=[int(x) for x in sizes.head(n_largest)],
         n_groups=len(g), giant_people=len(gp), giant_share=len(gp) / len(nd) if len(nd) else float("nan"),
@@ -103,7 +106,8 @@ def structure(nd: pd.DataFrame, g: pd.DataFrame, edges: pd.DataFrame, n_largest:
 
 LABELS = {
     "index": "Index", "status": "Status", "n_codes": "Offence codes", "n_crimes": "Crimes", "ho_code": "Offence code",
-    "unit": "Unit", "units": "Units", "top_share": "Top share", "n_units": "Units in the top share", "harm_share": "Share of harm",
+    "unit": "Unit", "units": "Units", "top_share": "Top share", "n_units": "Units in the top share",
+    "harm_share": "Share of harm",
     "gini": "Gini", "n_offenders": "Offenders",
     "size": "People in the group", "groups": "Groups", "people": "People", "offenders": "Offenders",
     "who": "Who", "degree_median": "Links (median)", "degree_p90": "Links (90th percentile)",
