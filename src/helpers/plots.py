@@ -378,13 +378,18 @@ def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> ggplot:
     counts["text_colour"] = np.where(counts["log_n"].fillna(0) > top * 0.6, "white", "black")
     lo = np.log10(suppress_below)
     brk = [b for b in range(int(np.ceil(lo)), int(np.floor(top)) + 1)] or [lo]
+    # Limits cover every break (plotnine drops breaks outside them but not their labels): one cell, one
+    # value or every cell suppressed still draws a legend.
+    low = float(np.nanmin(counts["log_n"])) if counts["log_n"].notna().any() else lo
+    limits = (min(low, brk[0]), max(top, brk[-1]))
+    limits = limits if limits[1] > limits[0] else (limits[0], limits[0] + 1.0)
     return (ggplot(counts, aes("victim", "offender", fill="log_n"))
             + geom_tile(colour="white")
             + geom_text(aes(label="label", colour="text_colour"), size=7, show_legend=False)
             + scale_colour_manual(values={"white": "white", "black": "black"}, guide=None)
             + scale_fill_gradient(low="#deebf7", high="#08306b", na_value=SUPPRESSED_FILL,
                                   name="Crime–offender–victim rows (log scale)",
-                                  breaks=brk, labels=[f"{10 ** b:,.0f}" for b in brk])
+                                  breaks=brk, labels=[f"{10 ** b:,.0f}" for b in brk], limits=limits)
             + labs(x="Victim ethnicity", y="Offender ethnicity",
                    caption=f"Grey cells: 1 to {suppress_below - 1} rows (shown as <{suppress_below}).")
             + theme_report() + theme(figure_size=(7.5, 5.5), axis_text_x=element_text(rotation=35, ha="right"),

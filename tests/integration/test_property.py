@@ -90,6 +90,9 @@ SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=No
 @example(spec=DbSpec(seed=3, n_crimes=30, as_of="before", date_kind="TIMESTAMP"))  # as_of before every record
 @example(spec=DbSpec(seed=4, n_crimes=40, one_sex="F", no_ethnicity=True, one_year=True, int_ids=True,
                      date_kind="DATE"))                                           # one sex, no ethnicity, one year
+@example(spec=DbSpec(seed=144, n_crimes=144, date_kind="TIMESTAMP", hostile_text=True, csa_share=0.8, one_sex="F",
+                     no_ethnicity=True, one_year=True, empty_intel=True, empty_pins=True, empty_soc=True,
+                     as_of="after"))                                              # one ethnicity cell (heatmap legend)
 def test_any_valid_database_runs_to_a_safe_report(spec, tmp_path_factory):
     out = run_example(spec, tmp_path_factory.mktemp("prop"))
     assert_ledger_balances(out)
