@@ -161,8 +161,7 @@ def test_the_password_reaches_no_output(pg_url, runs):
     names = {str(p.relative_to(pg_out)) for p in files}
     assert {"manifest.json", "logs/run.log"} <= names and any(n.startswith("notebooks/") for n in names)
     assert any(n.startswith("tables/") for n in names)
-    leaks = [n for p, n in zip(files, (str(p.relative_to(pg_out)) for p in files))
-             if password.encode() in p.read_bytes()]
+    leaks = [str(p.relative_to(pg_out)) for p in files if password.encode() in p.read_bytes()]
     assert not leaks, f"the database password appears in {leaks}"
     assert password not in console
     manifest = (pg_out / "manifest.json").read_text()
