@@ -6,9 +6,21 @@
 # the SQLAlchemy URL of that database on stdout (everything else goes to stderr).
 # Idempotent and fast (well under a second) when the server is already up.
 #
+#   scripts/pg-test-server.sh [--url]   prints  postgresql+psycopg://cse_test:...@127.0.0.1:5432/cse_test
+#   scripts/pg-test-server.sh --export  prints  CSE_TEST_PG_URL=postgresql+psycopg://...
+#                                       (so: export $(scripts/pg-test-server.sh --export))
+#
 # The role's password is a fixed test password: the server listens on 127.0.0.1 only and
 # the database holds synthetic data only. Never point it at a force's data.
 set -euo pipefail
+
+MODE=url
+case "${1:-}" in
+  ""|--url) MODE=url ;;
+  --export) MODE=export ;;
+  -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
+  *) echo "pg-test-server: unknown option '$1' (use --url or --export)" >&2; exit 2 ;;
+esac
 
 ROLE=${CSE_PG_ROLE:-cse_test}
 DB=${CSE_PG_DB:-cse_test}
@@ -55,4 +67,5 @@ fi
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]; then
   psql_admin -c "CREATE DATABASE $DB OWNER $ROLE" >&2
 fi
-echo "postgresql+psycopg://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DB"
+URL="postgresql+psycopg://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DB"
+if [ "$MODE" = export ]; then echo "CSE_TEST_PG_URL=$URL"; else echo "$URL"; fi

@@ -88,6 +88,15 @@ def _fail(table: str, column: str | None, problem: str, example: object, fix: st
     return SourceDataError(f"Source data problem in {where}: {problem}.{ex} {fix}")
 
 
+def first_example(values: pd.Series) -> object:
+    """The example value a message shows: the smallest by its text, so the message does not depend on
+    the order the database returned rows in (values may be of mixed types, hence by text)."""
+    if values.empty:
+        return None
+    order = np.argsort(values.astype(str).to_numpy(), kind="stable")
+    return values.iloc[int(order[0])]
+
+
 @dataclass
 class Extract:
     tables: dict[str, pd.DataFrame]
@@ -420,7 +429,7 @@ def _to_date(s: pd.Series, table: str, column: str, nullable: bool) -> pd.Series
                 ("calendar", "do not exist in the calendar", "Correct the dates at source.")):
             bad = np.array([c == problem for c in conv] + [False])[codes]
             if bad.any():
-                raise _fail(table, column, f"{int(bad.sum())} date(s) {what}", s[bad].iloc[0], fix)
+                raise _fail(table, column, f"{int(bad.sum())} date(s) {what}", first_example(s[bad]), fix)
         days = np.array([np.datetime64(c, "D") for c in conv] + [np.datetime64("NaT", "D")], dtype="datetime64[D]")
         parsed = pd.Series(days[codes].astype("datetime64[s]"), index=s.index)
     if not nullable and parsed.isna().any():
@@ -497,7 +506,7 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
                 bad = ~(np.isfinite(num) & (num > 0))
                 if bad.any():
                     raise _fail(table, col, f"{int(bad.sum())} weight(s) are not finite numbers greater than 0",
-                                df.loc[bad, col].iloc[0], "Fix or remove those SOC edges at source.")
+                                first_example(df.loc[bad, col]), "Fix or remove those SOC edges at source.")
                 df[col] = num
             else:
                 df[col] = as_text(df[col])
@@ -555,7 +564,7 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
     bad_sys = ~logs["grading_system"].isin(GRADING_SYSTEMS)
     if bad_sys.any():
         raise _fail("intel_logs", "grading_system", "grading system must be 5x5x5 or 3x5x2",
-                    logs.loc[bad_sys, "grading_system"].iloc[0], "Map the force's grading systems to these two.")
+                    first_example(logs.loc[bad_sys, "grading_system"]), "Map the force's grading systems to these two.")
     for col in ("source_grade", "information_grade"):
         logs[col] = logs[col].str.upper()
 

@@ -167,8 +167,9 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
     rows = row_l.apply(f"offender younger than {min_offender_age}", rows,
                        rows["offender_age"].notna() & (rows["offender_age"] < min_offender_age),
                        "crime-offender-victim rows")
-    rows = rows.sort_values(["crime_id", "offender_id", "victim_id", "offender_role", "offender_age"],
-                            kind="mergesort", na_position="last")
+    # Which of several rows of one (crime, offender, victim) is kept is decided by content, never by row order.
+    rows = rows.sort_values(["crime_id", "offender_id", "victim_id", "offender_role", "offender_age", "victim_age",
+                             "offender_dob", "victim_dob"], kind="mergesort", na_position="last")
     rows = row_l.apply("duplicate (crime, offender, victim)", rows,
                        rows.duplicated(["crime_id", "offender_id", "victim_id"]), "crime-offender-victim rows")
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .config import resolve_path
-from .extraction import SourceDataError
+from .extraction import SourceDataError, first_example
 from .store import ExclusionLedger
 
 EVIDENCE_COLUMNS = ["person_a", "person_b", "source", "evidence_id", "event_date", "other_date",
@@ -96,7 +96,7 @@ def graded_in(logs: pd.DataFrame, grading: pd.DataFrame) -> pd.Series:
             if bad.any():
                 raise SourceDataError(
                     f"Source data problem in table 'intel_logs', column '{col}': grade not in the "
-                    f"{system} system. Example value: {sub.loc[bad, col].iloc[0]!r}. Known {kind} grades: "
+                    f"{system} system. Example value: {first_example(sub.loc[bad, col])!r}. Known {kind} grades: "
                     f"{', '.join(known['code'])}. Fix the grade or extend data/reference/intel_grading.csv.")
         inc = grading[(grading["grading_system"] == system) & (grading["included"] == "yes")]
         src = set(inc.loc[inc["grade_kind"] == "source", "code"])
