@@ -45,6 +45,7 @@ class Inputs:
     soc: pd.DataFrame | None = None
     safeguarding: pd.DataFrame | None = None
     safeguarding_victims: pd.DataFrame | None = None
+    safeguarding_present: bool = False  # safeguarding_people came from the safeguarding stage
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,7 +57,7 @@ def _table(out: Path, key: str) -> pd.DataFrame | None:
 def _require(df: pd.DataFrame | None, name: str, cols: dict[str, str], keys: list[str], where: str) -> pd.DataFrame:
     if df is None:
         raise PackInputError(f"The pack needs {where}/{name}.parquet, which this run did not write. "
-                             "Run the stages before notebook 07 (cse-network run does this).")
+                             "Run the stages before notebook 06 (cse-network run does this).")
     missing = [cols[k] for k in keys if cols[k] not in df.columns]
     if missing:
         raise PackInputError(
@@ -86,6 +87,7 @@ def load(out_dir: str | Path) -> Inputs:
                                 "stays": "cell-share links show no establishment",
                                 "soc": "SOC group ids are not shown"}[key] + ".")
     inp.safeguarding = _table(out, "safeguarding_people")
+    inp.safeguarding_present = inp.safeguarding is not None
     if inp.safeguarding is None:
         sl = _table(out, "safeguarding_list")
         inp.notes.append(f"table {C.TABLES['safeguarding_people']} not found: the safeguarding list is "
