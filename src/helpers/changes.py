@@ -135,7 +135,7 @@ def match(o: pd.DataFrame, threshold: float = MATCH_JACCARD) -> pd.DataFrame:
     used_c: set[str] = set()
     used_p: set[str] = set()
     keep = []
-    for i, gc, gp in zip(c.index, c["group_id"], c["prev_group_id"]):
+    for i, gc, gp in zip(c.index, c["group_id"], c["prev_group_id"], strict=True):
         if gc not in used_c and gp not in used_p:
             used_c.add(gc)
             used_p.add(gp)

@@ -121,7 +121,7 @@ def test_new_id_never_reuses_a_previous_id():
 
 def test_summary_counts_and_top_kept():
     groups, people = run()
-    s = dict(zip(*changes.summary(groups, people).T.values))
+    s = dict(zip(*changes.summary(groups, people).T.values, strict=True))
     assert s == {"groups new": 1, "groups gone": 1, "groups same": 0, "groups grown": 1, "groups shrunk": 0,
                  "groups changed": 0, "groups merged": 2, "groups split": 2,
                  "groups whose priority band moved": 2,
