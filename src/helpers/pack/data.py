@@ -160,6 +160,11 @@ def _bool(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool) if col in df.columns else pd.Series(False, index=df.index)
 
 
+def _known(s: pd.Series) -> pd.Series:
+    """A mapped flag: True where known and true; unknown (not in the table) is False."""
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
 def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     """One row per person in the network: the searchable list of nominals."""
     N, G = C.NODE, C.GROUP
@@ -191,11 +196,10 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     flags: dict[str, pd.Series] = {"child_now": out["child_now"]}
     for key in ("offended_as_child", "victim_offender"):
         col = C.SAFEGUARDING[key]
-        flags[key] = (out["person_id"].map(sg[col]).fillna(False).astype(bool)
+        flags[key] = (_known(out["person_id"].map(sg[col]))
                       if sg is not None and col in sg.columns else pd.Series(False, index=out.index))
     if sg is not None and C.SAFEGUARDING["child_now"] in sg.columns:
-        flags["child_now"] = flags["child_now"] | out["person_id"].map(sg[C.SAFEGUARDING["child_now"]]) \
-            .fillna(False).astype(bool)
+        flags["child_now"] = flags["child_now"] | _known(out["person_id"].map(sg[C.SAFEGUARDING["child_now"]]))
         out["child_now"] = flags["child_now"]
     flags["age_unknown"] = out["current_age"].isna() & out["cse_offender"]
     out["routing"] = [
