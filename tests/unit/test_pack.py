@@ -73,8 +73,10 @@ def test_source_values_are_never_markup(run_dir):
 def test_every_section_and_the_page_carry_the_marking(run_dir):
     _, page = _page(run_dir)
     sections = re.findall(r"<section id=\"([^\"]+)\">(.*?)</section>", page, flags=re.S)
-    assert [s for s, _ in sections] == ["about", "nominals", "disruption", "soc", "group-G1", "changes",
-                                        "safeguarding"]
+    assert [s for s, _ in sections] == ["sec-about", "sec-nominals", "sec-disruption", "sec-soc", "sec-group-G1",
+                                        "sec-changes", "sec-safeguarding"]
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # no id twice (a section sharing its table's id breaks the table)
     for _, inner in sections:
         assert inner.count(f'<div class="marking">{MARK}</div>') == 2
     assert f'<header class="marking">{MARK}</header>' in page and f'<footer class="marking">{MARK}</footer>' in page

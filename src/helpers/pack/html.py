@@ -110,8 +110,10 @@ def page(title: str, marking: str, sections: list[tuple[str, str, str]]) -> str:
     tables never initialise).
     """
     m = esc(marking)
-    nav = "".join(f'<li><a href="#{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
-    body = "".join(f'<section id="{esc(a)}"><div class="marking">{m}</div><h2>{esc(h)}</h2>{inner}'
+    # Section anchors carry a prefix so they never collide with a table's id (a table and its
+    # section share a name, e.g. "nominals"; two elements with one id break the table's lookup).
+    nav = "".join(f'<li><a href="#sec-{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
+    body = "".join(f'<section id="sec-{esc(a)}"><div class="marking">{m}</div><h2>{esc(h)}</h2>{inner}'
                    f'<div class="marking">{m}</div></section>' for a, h, inner in sections)
     out = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
