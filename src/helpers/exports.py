@@ -7,7 +7,7 @@
   per person; one link row per evidence item (each crime pair, intelligence log, cell share,
   SOC link) with its date, and for intelligence links the grades (Grade 1 = source grade,
   Grade 2 = information grade, plus the grading system). The import specification (column to
-  ANB field) is in docs/intelligence_pack.md.
+  ANB field) is in docs/intelligence-pack.md.
 
 Rows are sorted and attributes typed, so the same run gives byte-identical files.
 """
