@@ -32,6 +32,7 @@ people (never all pairs of groups).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,10 +250,18 @@ def top_kept(groups: pd.DataFrame, n: int = 20) -> tuple[int, int]:
     return int(top["group_id"].notna().sum()), int(len(top))
 
 
-def run_stage(out_dir: str, compare_with: str | None, as_of: str) -> dict | None:
-    """Write tables/changes_groups, changes_people and changes_summary; None when there is nothing to compare."""
+def run_stage(out_dir: str, compare_with: str | None, as_of: str | None = None) -> dict | None:
+    """Write tables/changes_groups, changes_people and changes_summary; None when there is nothing to compare.
+
+    `as_of` (this run's extraction date) only names new groups' stable ids (`<group_id>@<as_of>`);
+    without it, it is read from OUT/manifest.json when there is one, else the ids end in "@new".
+    """
     if not compare_with:
         return None
+    if not as_of:
+        mf = resolve_path(out_dir) / "manifest.json"
+        params = json.loads(mf.read_text()).get("parameters", {}) if mf.exists() else {}
+        as_of = str(params.get("as_of") or "new")
     prev = load_snapshot(compare_with)
     cur = snapshot(store.read_table(out_dir, "network_nodes"), store.read_table(out_dir, "network_groups"))
     groups, people = compare(cur, prev, as_of)
