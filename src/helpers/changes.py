@@ -176,7 +176,7 @@ def compare(cur: Snapshot, prev: Snapshot, as_of: str) -> tuple[pd.DataFrame, pd
             row.update(prev_group_id=p, prev_n_people=int(size_p[p]), n_shared=int(mi.loc[gid, "n_shared"]),
                        jaccard=float(mi.loc[gid, "jaccard"]), stable_group_id=pg.loc[p, "stable_group_id"],
                        prev_priority_rank=pg.loc[p, "priority_rank"], prev_priority_band=pg.loc[p, "priority_band"])
-            n0, n1 = row["prev_n_people"], row["n_people"]
+            n0, n1 = int(size_p[p]), int(size_c.get(gid, 0))
             row["status"] = ("same" if row["n_shared"] == n0 == n1 else "grown" if n1 > n0
                              else "shrunk" if n1 < n0 else "changed")
             row["priority_moved"] = bool(row["prev_priority_band"] != row["priority_band"])
@@ -192,7 +192,7 @@ def compare(cur: Snapshot, prev: Snapshot, as_of: str) -> tuple[pd.DataFrame, pd
                 k += 1
                 sid = f"{gid}@{as_of}~{k}"
             row["stable_group_id"] = sid
-        taken.add(row["stable_group_id"])
+        taken.add(str(row["stable_group_id"]))
         rows.append(row)
     matched_prev = set(m["prev_group_id"])
     for p in sorted(set(size_p.index) - matched_prev):

@@ -49,9 +49,9 @@ def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     g = nx.Graph()
     for row in nominals.sort_values("person_id").itertuples(index=False):
         r = row._asdict()
-        attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
+        node_attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
         g.add_node(str(r["person_id"]), label=str(r["person_id"]),
-                   **{k: v for k, v in attrs.items() if v is not None})
+                   **{k: v for k, v in node_attrs.items() if v is not None})
     e = edges[[E["a"], E["b"], E["source"], E["weight"]] + (["n_links"] if "n_links" in edges else [])].copy()
     e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
     if "n_links" not in e:

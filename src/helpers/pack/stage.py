@@ -28,7 +28,7 @@ NOMINAL_LABELS = {
 
 def _round(v: object, k: int) -> object:
     try:
-        return round(float(v), k)
+        return round(float(v), k)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return v
 
