@@ -32,6 +32,7 @@ people (never all pairs of groups).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def match(o: pd.DataFrame, threshold: float = MATCH_JACCARD) -> pd.DataFrame:
     used_c: set[str] = set()
     used_p: set[str] = set()
     keep = []
-    for i, gc, gp in zip(c.index, c["group_id"], c["prev_group_id"]):
+    for i, gc, gp in zip(c.index, c["group_id"], c["prev_group_id"], strict=True):
         if gc not in used_c and gp not in used_p:
             used_c.add(gc)
             used_p.add(gp)
@@ -175,7 +176,7 @@ def compare(cur: Snapshot, prev: Snapshot, as_of: str) -> tuple[pd.DataFrame, pd
             row.update(prev_group_id=p, prev_n_people=int(size_p[p]), n_shared=int(mi.loc[gid, "n_shared"]),
                        jaccard=float(mi.loc[gid, "jaccard"]), stable_group_id=pg.loc[p, "stable_group_id"],
                        prev_priority_rank=pg.loc[p, "priority_rank"], prev_priority_band=pg.loc[p, "priority_band"])
-            n0, n1 = row["prev_n_people"], row["n_people"]
+            n0, n1 = int(size_p[p]), int(size_c.get(gid, 0))
             row["status"] = ("same" if row["n_shared"] == n0 == n1 else "grown" if n1 > n0
                              else "shrunk" if n1 < n0 else "changed")
             row["priority_moved"] = bool(row["prev_priority_band"] != row["priority_band"])
@@ -191,7 +192,7 @@ def compare(cur: Snapshot, prev: Snapshot, as_of: str) -> tuple[pd.DataFrame, pd
                 k += 1
                 sid = f"{gid}@{as_of}~{k}"
             row["stable_group_id"] = sid
-        taken.add(row["stable_group_id"])
+        taken.add(str(row["stable_group_id"]))
         rows.append(row)
     matched_prev = set(m["prev_group_id"])
     for p in sorted(set(size_p.index) - matched_prev):
@@ -249,10 +250,18 @@ def top_kept(groups: pd.DataFrame, n: int = 20) -> tuple[int, int]:
     return int(top["group_id"].notna().sum()), int(len(top))
 
 
-def run_stage(out_dir: str, compare_with: str | None, as_of: str) -> dict | None:
-    """Write tables/changes_groups, changes_people and changes_summary; None when there is nothing to compare."""
+def run_stage(out_dir: str, compare_with: str | None, as_of: str | None = None) -> dict | None:
+    """Write tables/changes_groups, changes_people and changes_summary; None when there is nothing to compare.
+
+    `as_of` (this run's extraction date) only names new groups' stable ids (`<group_id>@<as_of>`);
+    without it, it is read from OUT/manifest.json when there is one, else the ids end in "@new".
+    """
     if not compare_with:
         return None
+    if not as_of:
+        mf = resolve_path(out_dir) / "manifest.json"
+        params = json.loads(mf.read_text()).get("parameters", {}) if mf.exists() else {}
+        as_of = str(params.get("as_of") or "new")
     prev = load_snapshot(compare_with)
     cur = snapshot(store.read_table(out_dir, "network_nodes"), store.read_table(out_dir, "network_groups"))
     groups, people = compare(cur, prev, as_of)

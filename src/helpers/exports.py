@@ -7,7 +7,7 @@
   per person; one link row per evidence item (each crime pair, intelligence log, cell share,
   SOC link) with its date, and for intelligence links the grades (Grade 1 = source grade,
   Grade 2 = information grade, plus the grading system). The import specification (column to
-  ANB field) is in docs/intelligence_pack.md.
+  ANB field) is in docs/intelligence-pack.md.
 
 Rows are sorted and attributes typed, so the same run gives byte-identical files.
 """
@@ -49,9 +49,9 @@ def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     g = nx.Graph()
     for row in nominals.sort_values("person_id").itertuples(index=False):
         r = row._asdict()
-        attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
+        node_attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
         g.add_node(str(r["person_id"]), label=str(r["person_id"]),
-                   **{k: v for k, v in attrs.items() if v is not None})
+                   **{k: v for k, v in node_attrs.items() if v is not None})
     e = edges[[E["a"], E["b"], E["source"], E["weight"]] + (["n_links"] if "n_links" in edges else [])].copy()
     e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
     if "n_links" not in e:
@@ -61,7 +61,7 @@ def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     for (a, b), rows in e.groupby(["a", "b"], sort=True):
         attrs: dict[str, object] = {"sources": "|".join(rows["source"]), "weight": float(rows["weight"].sum()),
                                     "n_links": int(rows["n_links"].sum())}
-        per = dict(zip(rows["source"], rows["weight"].astype(float)))
+        per = dict(zip(rows["source"], rows["weight"].astype(float), strict=True))
         attrs.update({f"weight_{s}": float(per.get(s, 0.0)) for s in sources})
         for p in (a, b):
             if p not in g:
@@ -84,7 +84,7 @@ def i2_entities(nominals: pd.DataFrame) -> pd.DataFrame:
 
 def i2_links(evidence: pd.DataFrame, intel: pd.DataFrame | None) -> pd.DataFrame:
     """One row per evidence item; intelligence links carry their grades."""
-    E, I = C.EVIDENCE, C.INTEL
+    E, IN = C.EVIDENCE, C.INTEL
     ev = evidence.sort_values([E["a"], E["b"], E["source"], E["id"]], kind="mergesort")
     labels = {k: v[0] for k, v in C.SOURCES.items()}
     out = pd.DataFrame({
@@ -95,12 +95,12 @@ def i2_links(evidence: pd.DataFrame, intel: pd.DataFrame | None) -> pd.DataFrame
         "Description": ev[E["detail"]].fillna("").astype(str),
         "Grade 1": None, "Grade 2": None, "Grading System": None, "Weight": ev["weight"] if "weight" in ev else None})
     if intel is not None:
-        gi = intel.set_index(I["log"])
+        gi = intel.set_index(IN["log"])
         is_intel = (ev[E["source"]] == "intel").to_numpy()
         logs = ev[E["id"]].where(is_intel)
-        out["Grade 1"] = logs.map(gi[I["source_grade"]]).to_numpy()
-        out["Grade 2"] = logs.map(gi[I["info_grade"]]).astype("string").to_numpy()
-        out["Grading System"] = logs.map(gi[I["system"]]).to_numpy()
+        out["Grade 1"] = logs.map(gi[IN["source_grade"]]).to_numpy()
+        out["Grade 2"] = logs.map(gi[IN["info_grade"]]).astype("string").to_numpy()
+        out["Grading System"] = logs.map(gi[IN["system"]]).to_numpy()
         n = ev[E["n_people"]] if E["n_people"] in ev else pd.Series(pd.NA, index=ev.index)
         desc = "intelligence log, " + n.astype("Int64").astype("string").fillna("?") + " people"
         out.loc[is_intel, "Description"] = desc[is_intel].to_numpy()

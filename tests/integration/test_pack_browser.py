@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import pack
 from helpers.config import SMALL_DB, load_params
 from helpers.runner import run
 
@@ -146,9 +145,10 @@ def pack_file(tmp_path_factory) -> Path:
         pytest.fail(f"{SMALL_DB} is missing: `make test` generates it first (cse-network synth --profile small)")
     out = tmp_path_factory.mktemp("packrun") / "output"
     params = load_params(overrides={"db_url": f"sqlite:///{SMALL_DB}", "out_dir": str(out)})
-    run(params, render=False, keep_work=True, say=lambda m: None)
-    pack.run_stage(str(out), "2021-03-15", 1, 3, "OFFICIAL-SENSITIVE - Intelligence only", say=lambda m: None)
-    return out / "restricted" / "intelligence_pack.html"
+    run(params, render=False, say=lambda m: None)  # notebook 06_intelligence_pack writes the pack
+    page = out / "restricted" / "intelligence_pack.html"
+    assert page.exists(), "the run wrote no restricted/intelligence_pack.html"
+    return page
 
 
 def open_page(tmp_path: Path, url: str) -> Browser:

@@ -121,7 +121,7 @@ def test_new_id_never_reuses_a_previous_id():
 
 def test_summary_counts_and_top_kept():
     groups, people = run()
-    s = dict(zip(*changes.summary(groups, people).T.values))
+    s = dict(zip(*changes.summary(groups, people).T.values, strict=True))
     assert s == {"groups new": 1, "groups gone": 1, "groups same": 0, "groups grown": 1, "groups shrunk": 0,
                  "groups changed": 0, "groups merged": 2, "groups split": 2,
                  "groups whose priority band moved": 2,
@@ -133,3 +133,26 @@ def test_summary_counts_and_top_kept():
 def test_missing_previous_run_says_what_to_do(tmp_path):
     with pytest.raises(changes.ChangesError, match="Point --compare-with at the output folder"):
         changes.load_snapshot(tmp_path)
+
+
+def test_run_stage_without_as_of_reads_it_from_the_manifest(tmp_path):
+    import json
+
+    import pandas as pd
+
+    def out(d, nodes, groups, as_of):
+        (d / "tables").mkdir(parents=True)
+        pd.DataFrame(nodes, columns=["person_id", "group_id"]).to_parquet(d / "tables" / "network_nodes.parquet")
+        pd.DataFrame(groups, columns=["group_id", "priority_rank", "priority_band"]).to_parquet(
+            d / "tables" / "network_groups.parquet")
+        (d / "manifest.json").write_text(json.dumps({"parameters": {"as_of": as_of}}))
+    prev, cur = tmp_path / "prev", tmp_path / "cur"
+    out(prev, [("A", "G1"), ("B", "G1")], [("G1", 1, "high")], "2020-12-15")
+    out(cur, [("A", "G7"), ("B", "G7"), ("C", "G8"), ("D", "G8")], [("G7", 2, "high"), ("G8", 1, "high")],
+        "2021-03-15")
+    res = changes.run_stage(str(cur), str(prev))
+    g = pd.read_csv(cur / "tables" / "changes_groups.csv").set_index("group_id")
+    assert g.loc["G7", "stable_group_id"] == "G1" and g.loc["G7", "status"] == "same"
+    assert g.loc["G8", "stable_group_id"] == "G8@2021-03-15" and g.loc["G8", "status"] == "new"
+    assert (cur / "tables" / "changes_people.csv").exists()
+    assert (res["top20_kept"], res["top20_of"]) == (1, 1)

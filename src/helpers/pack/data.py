@@ -45,6 +45,7 @@ class Inputs:
     soc: pd.DataFrame | None = None
     safeguarding: pd.DataFrame | None = None
     safeguarding_victims: pd.DataFrame | None = None
+    safeguarding_present: bool = False  # safeguarding_people came from the safeguarding stage
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,7 +57,7 @@ def _table(out: Path, key: str) -> pd.DataFrame | None:
 def _require(df: pd.DataFrame | None, name: str, cols: dict[str, str], keys: list[str], where: str) -> pd.DataFrame:
     if df is None:
         raise PackInputError(f"The pack needs {where}/{name}.parquet, which this run did not write. "
-                             "Run the stages before notebook 07 (cse-network run does this).")
+                             "Run the stages before notebook 06 (cse-network run does this).")
     missing = [cols[k] for k in keys if cols[k] not in df.columns]
     if missing:
         raise PackInputError(
@@ -86,6 +87,7 @@ def load(out_dir: str | Path) -> Inputs:
                                 "stays": "cell-share links show no establishment",
                                 "soc": "SOC group ids are not shown"}[key] + ".")
     inp.safeguarding = _table(out, "safeguarding_people")
+    inp.safeguarding_present = inp.safeguarding is not None
     if inp.safeguarding is None:
         sl = _table(out, "safeguarding_list")
         inp.notes.append(f"table {C.TABLES['safeguarding_people']} not found: the safeguarding list is "
@@ -158,6 +160,11 @@ def _bool(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool) if col in df.columns else pd.Series(False, index=df.index)
 
 
+def _known(s: pd.Series) -> pd.Series:
+    """A mapped flag: True where known and true; unknown (not in the table) is False."""
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
 def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     """One row per person in the network: the searchable list of nominals."""
     N, G = C.NODE, C.GROUP
@@ -189,11 +196,10 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     flags: dict[str, pd.Series] = {"child_now": out["child_now"]}
     for key in ("offended_as_child", "victim_offender"):
         col = C.SAFEGUARDING[key]
-        flags[key] = (out["person_id"].map(sg[col]).fillna(False).astype(bool)
+        flags[key] = (_known(out["person_id"].map(sg[col]))
                       if sg is not None and col in sg.columns else pd.Series(False, index=out.index))
     if sg is not None and C.SAFEGUARDING["child_now"] in sg.columns:
-        flags["child_now"] = flags["child_now"] | out["person_id"].map(sg[C.SAFEGUARDING["child_now"]]) \
-            .fillna(False).astype(bool)
+        flags["child_now"] = flags["child_now"] | _known(out["person_id"].map(sg[C.SAFEGUARDING["child_now"]]))
         out["child_now"] = flags["child_now"]
     flags["age_unknown"] = out["current_age"].isna() & out["cse_offender"]
     out["routing"] = [

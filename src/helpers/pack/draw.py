@@ -27,7 +27,8 @@ def layout(people: list[str], edges: pd.DataFrame, seed: int) -> np.ndarray:
     """Seeded Fruchterman-Reingold coordinates, one row per person (in `people` order)."""
     idx = {p: i for i, p in enumerate(people)}
     pairs = edges[["person_a", "person_b"]].drop_duplicates()
-    g = ig.Graph(n=len(people), edges=[(idx[a], idx[b]) for a, b in zip(pairs["person_a"], pairs["person_b"])])
+    pair_list = zip(pairs["person_a"], pairs["person_b"], strict=True)
+    g = ig.Graph(n=len(people), edges=[(idx[a], idx[b]) for a, b in pair_list])
     state = random.getstate()
     random.seed(seed)
     try:
@@ -80,9 +81,11 @@ def group_png(members: pd.DataFrame, edges: pd.DataFrame, seed: int, title: str 
     if (by_pair.map(len) > 1).any():
         handles.append(Line2D([], [], color=SEVERAL, lw=2, label="several sources"))
     handles += [
-        Line2D([], [], ls="", marker="o", ms=9, mfc="#f2f3f4", mec="#17202a", label="CSE offender (n = disruption order)"),
+        Line2D([], [], ls="", marker="o", ms=9, mfc="#f2f3f4", mec="#17202a",
+               label="CSE offender (n = disruption order)"),
         Line2D([], [], ls="", marker="o", ms=6, mfc="#d5d8dc", mec="#566573", label="other linked person"),
-        Line2D([], [], ls="", marker="s", ms=9, mfc="#f7dc6f", mec="#7d6608", label="S = child: safeguarding, not a target"),
+        Line2D([], [], ls="", marker="s", ms=9, mfc="#f7dc6f", mec="#7d6608",
+               label="S = child: safeguarding, not a target"),
     ]
     fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False, title=title or None,
                title_fontsize=8)

@@ -102,15 +102,23 @@ def library() -> str:
 
 
 def page(title: str, marking: str, sections: list[tuple[str, str, str]]) -> str:
-    """sections: (anchor, heading, inner html). The marking heads the page and every section."""
+    """sections: (anchor, heading, inner html). The marking heads the page and every section.
+
+    The Content-Security-Policy lets the page fetch nothing (default-src 'none'; images only as
+    data: URIs); scripts are inline, or blob: modules itables makes from its inline bundle, and
+    need 'unsafe-eval' because itables evaluates its column renderers from text (without it the
+    tables never initialise).
+    """
     m = esc(marking)
-    nav = "".join(f'<li><a href="#{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
-    body = "".join(f'<section id="{esc(a)}"><div class="marking">{m}</div><h2>{esc(h)}</h2>{inner}'
+    # Section anchors carry a prefix so they never collide with a table's id (a table and its
+    # section share a name, e.g. "nominals"; two elements with one id break the table's lookup).
+    nav = "".join(f'<li><a href="#sec-{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
+    body = "".join(f'<section id="sec-{esc(a)}"><div class="marking">{m}</div><h2>{esc(h)}</h2>{inner}'
                    f'<div class="marking">{m}</div></section>' for a, h, inner in sections)
     out = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'unsafe-inline\' '
-           f'blob:; style-src \'unsafe-inline\'; img-src data:">'
+           f'\'unsafe-eval\' blob:; style-src \'unsafe-inline\'; img-src data:">'
            f'<style>{CSS}</style>{library()}</head><body><header class="marking">{m}</header><main>'
            f'<h1>{esc(title)}</h1><nav><ol>{nav}</ol></nav>{body}</main>'
            f'<footer class="marking">{m}</footer>{HASH_SEARCH}</body></html>')

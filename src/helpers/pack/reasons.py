@@ -43,7 +43,7 @@ def crime_reason(rows: pd.DataFrame, titles: pd.Series, dates: pd.Series) -> str
 def intel_reason(rows: pd.DataFrame, grades: pd.Series | None) -> str:
     E = C.EVIDENCE
     items = []
-    for log, date, n in sorted(zip(rows[E["id"]], rows[E["date"]], rows[E["n_people"]]),
+    for log, date, n in sorted(zip(rows[E["id"]], rows[E["date"]], rows[E["n_people"]], strict=True),
                                key=lambda t: (_date(t[1]), str(t[0]))):
         grade = grades.get(log) if grades is not None else None
         g = f"graded {grade}" if grade else "grade not available"
@@ -55,7 +55,7 @@ def intel_reason(rows: pd.DataFrame, grades: pd.Series | None) -> str:
 def pins_reason(rows: pd.DataFrame, establishments: pd.Series | None) -> str:
     E = C.EVIDENCE
     items = []
-    for ev, date, detail in sorted(zip(rows[E["id"]], rows[E["date"]], rows[E["detail"]]),
+    for ev, date, detail in sorted(zip(rows[E["id"]], rows[E["date"]], rows[E["detail"]], strict=True),
                                    key=lambda t: (_date(t[1]), str(t[0]))):
         m = re.search(r"(\d+)\s*days", str(detail))
         days = f"{m.group(1)} days" if m else str(detail)
@@ -75,9 +75,9 @@ def grades(intel: pd.DataFrame | None) -> pd.Series | None:
     """log_id -> 'B2' (source grade + information grade, as the force writes them)."""
     if intel is None:
         return None
-    I = C.INTEL
-    g = intel[I["source_grade"]].fillna("").astype(str) + intel[I["info_grade"]].fillna("").astype(str)
-    return pd.Series(g.where(g != "").to_numpy(), index=intel[I["log"]].to_numpy())
+    IN = C.INTEL
+    g = intel[IN["source_grade"]].fillna("").astype(str) + intel[IN["info_grade"]].fillna("").astype(str)
+    return pd.Series(g.where(g != "").to_numpy(), index=intel[IN["log"]].to_numpy())
 
 
 def establishments(stays: pd.DataFrame | None) -> pd.Series | None:

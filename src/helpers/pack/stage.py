@@ -1,10 +1,10 @@
-"""Notebook 07's stage: change since the last run, exports, and the intelligence pack itself."""
+"""Notebook 06's stage: change since the last run, exports, and the intelligence pack itself."""
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -12,6 +12,9 @@ from .. import changes, exports
 from ..config import resolve_path
 from . import columns as C
 from . import data, draw, html, reasons
+
+MARKING = "OFFICIAL-SENSITIVE \u2014 restricted to Intelligence"
+DEFAULT_SEED = 20210315  # config/params.yml's seed: the drawings' layouts are seeded with it
 
 NOMINAL_LABELS = {
     "person_id": "id", "current_age": "current age", "sex": "sex", "group_id": "group",
@@ -21,6 +24,13 @@ NOMINAL_LABELS = {
     "reasons": "reasons", "person_a": "person", "person_b": "linked to", "link": "link", "reason": "reason",
     "stable_group_id": "stable group id", "prev_group_id": "previous group", "status": "status",
 }
+
+
+def _round(v: object, k: int) -> object:
+    try:
+        return round(float(v), k)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return v
 
 
 def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int) -> tuple[str, str, str]:
@@ -36,7 +46,7 @@ def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int)
              ("harm ONS", g.get(G["harm_ons"], "")), ("members in SOC network", g.get(G["soc"], "")),
              ("last activity", str(g.get(G["last"], ""))[:10])]
     if G["stability"] in g.index:
-        facts.append(("stability", g[G["stability"]]))
+        facts.append(("stability", _round(g[G["stability"]], 2)))
     n_child = int(mem["child_now"].sum())
     fact_html = "".join(f"<span><b>{html.esc(k)}</b>: {html.esc(v)}</span>" for k, v in facts)
     kids = (f'<p class="note routing">{n_child} child{"ren" if n_child != 1 else ""} in this group (yellow '
@@ -99,8 +109,16 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
     else:
         sections.append(("changes", "Since the last run",
                          "<p>No earlier run was given (compare_with is unset), so nothing is compared.</p>"))
-    sg_html = ("<p>Sorted by id only: this list is kept apart from every ranking and routes people to "
-               "safeguarding, never to tasking.</p>" + html.datatable(sg, "safeguarding", NOMINAL_LABELS))
+    if inp.safeguarding_present:
+        sg_html = ("<p>Sorted by id only: this list is kept apart from every ranking and routes people to "
+                   "safeguarding, never to tasking.</p>" + html.datatable(sg, "safeguarding", NOMINAL_LABELS))
+    else:
+        sg_html = (f"<p>The safeguarding stage's tables ({html.esc(C.TABLES['safeguarding_people'])}, "
+                   f"{html.esc(C.TABLES['safeguarding_victims'])}) are not in this run, so its lists are not "
+                   "shown. Below are only the network's people who are children at the extraction date "
+                   f"({html.esc(C.NODE['child_now'])} in {html.esc(C.TABLES['nodes'])}), sorted by id, apart "
+                   "from every ranking: each is for a safeguarding referral, never for tasking.</p>"
+                   + html.datatable(sg, "safeguarding", NOMINAL_LABELS))
     if inp.safeguarding_victims is not None:
         sg_html += "<h3>Victims for safeguarding</h3>" + html.datatable(inp.safeguarding_victims,
                                                                         "safeguarding_victims", NOMINAL_LABELS)
@@ -112,9 +130,12 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
     return page, facts
 
 
-def run_stage(out_dir: str, as_of: str, seed: int, pack_top_groups: int, pack_marking: str,
-              compare_with: str | None = None, say: Callable[[str], None] = print) -> dict:
-    """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html."""
+def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with: str | None = None,
+              seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] = print) -> dict:
+    """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html.
+
+    Returns aggregate facts about what was written (counts, sizes, seconds); no identifiers.
+    """
     t0 = time.time()
     change = changes.run_stage(out_dir, compare_with, as_of)
     t1 = time.time()
