@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers.config import SMALL_DB, load_params
+from helpers import runner
 from helpers.runner import RunError, run
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ class TestOutputs:
         assert set(m["timings_seconds"]) >= {"01_extraction", "05_harm_ranking", "render", "total"}
 
     def test_executed_notebooks_and_report_are_kept_and_work_files_are_not(self, finished_run):
-        assert len(list((finished_run / "notebooks").glob("*.ipynb"))) == 5
+        assert len(list((finished_run / "notebooks").glob("*.ipynb"))) == len(runner.notebooks())
         assert (finished_run / "report.html").stat().st_size > 10_000
         assert not (finished_run / "work").exists()
 
