@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 SMALL  := data/synthetic/small.sqlite
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lint pg test test-fast notebooks bench screenshot clean
+.PHONY: help setup report lint pg browser test test-fast notebooks bench screenshot clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,7 +36,10 @@ lint: setup ## ruff (style, imports, bugs, complexity) and mypy (types); no file
 pg: ## start the PostgreSQL test server on 127.0.0.1 (installs it with apt if missing) and print its URL
 	scripts/pg-test-server.sh --url
 
-test: setup lint $(SMALL) pg ## run lint, then every test: unit, integration (PostgreSQL too), and nbval on the notebooks
+browser: ## install headless Chromium from Debian's packages (the pack's browser test) when missing
+	scripts/install-chromium.sh
+
+test: setup lint $(SMALL) pg browser ## run lint, then every test: unit, integration (PostgreSQL, Chromium), nbval
 	CSE_TEST_PG_URL=$$(scripts/pg-test-server.sh --url) $(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/notebooks/sanitize.cfg -p no:cacheprovider
 
