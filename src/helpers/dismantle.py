@@ -32,20 +32,23 @@ import numpy as np
 import pandas as pd
 
 Adj = Sequence[Sequence[int]]
+# Weights and masks arrive as lists or as numpy arrays (both index and iterate alike).
+Floats = Sequence[float] | np.ndarray
+Bools = Sequence[bool] | np.ndarray
 DEFAULT_SHARE = 0.01
 
 
-def _mask(removable: Sequence[bool] | None, n: int) -> list[bool]:
+def _mask(removable: Bools | None, n: int) -> list[bool]:
     return [True] * n if removable is None else [bool(x) for x in removable]
 
 
-def floor_weight(adj: Adj, w: Sequence[float], removable: Sequence[bool] | None) -> float:
+def floor_weight(adj: Adj, w: Floats, removable: Bools | None) -> float:
     """Weight of the heaviest connected set of non-removable people (0 when all are removable)."""
     fixed = [not r for r in _mask(removable, len(adj))]
     return max((sum(w[v] for v in c) for c in _components(adj, fixed)), default=0.0)
 
 
-def effective_cap(adj: Adj, w: Sequence[float], cap: float, removable: Sequence[bool] | None) -> float:
+def effective_cap(adj: Adj, w: Floats, cap: float, removable: Bools | None) -> float:
     """The reachable target: cap, or the floor when non-removable people alone weigh more."""
     return max(float(cap), floor_weight(adj, w, removable))
 
@@ -53,7 +56,7 @@ def effective_cap(adj: Adj, w: Sequence[float], cap: float, removable: Sequence[
 class _UnionFind:
     """Components with a weight per root, for reinsertion and robustness curves."""
 
-    def __init__(self, w: Sequence[float]):
+    def __init__(self, w: Floats):
         self.parent = list(range(len(w)))
         self.weight = [float(x) for x in w]
 
@@ -77,7 +80,7 @@ class _UnionFind:
         return ra
 
 
-def _components(adj: Adj, alive: Sequence[bool]) -> list[list[int]]:
+def _components(adj: Adj, alive: Bools) -> list[list[int]]:
     """Connected components of the alive nodes (BFS), each a node list."""
     seen = [not a for a in alive]
     out = []
@@ -98,8 +101,8 @@ def _components(adj: Adj, alive: Sequence[bool]) -> list[list[int]]:
 
 
 # ------------------------------------------------------------------ CoreHD
-def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float],
-           removable: Sequence[bool] | None = None) -> list[int]:
+def corehd(adj: Adj, w: Floats, cap: Floats,
+           removable: Bools | None = None) -> list[int]:
     """Removal sequence that leaves every component with weight <= cap (cap per node).
 
     Phase 1 decycles: repeatedly remove the 2-core node with the largest
@@ -162,7 +165,7 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float],
 
     # Phase 2: the graph left is a forest wherever a component is over its cap (loops remain
     # only through non-removable people; the centroid of a BFS tree then approximates).
-    trees = []
+    trees: list[tuple[float, int, list[int]]] = []
     for comp in _components(adj, alive):
         cw = sum(w[v] for v in comp)
         if cw > cap[comp[0]]:
@@ -185,7 +188,7 @@ def corehd(adj: Adj, w: Sequence[float], cap: Sequence[float],
     return removed
 
 
-def _reach(adj: Adj, alive: Sequence[bool], s: int) -> list[int]:
+def _reach(adj: Adj, alive: Bools, s: int) -> list[int]:
     seen, q, out = {s}, deque([s]), [s]
     while q:
         v = q.popleft()
@@ -197,8 +200,8 @@ def _reach(adj: Adj, alive: Sequence[bool], s: int) -> list[int]:
     return out
 
 
-def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[int],
-              can: Sequence[bool] | None = None) -> int:
+def _centroid(adj: Adj, w: Floats, alive: Bools, comp: list[int],
+              can: Bools | None = None) -> int:
     """Harm-weighted centroid of a tree: minimise the heaviest piece left (ties: heavier node, lower id)."""
     root = min(comp)
     parent = {root: -1}
@@ -221,7 +224,7 @@ def _centroid(adj: Adj, w: Sequence[float], alive: Sequence[bool], comp: list[in
 
 
 # ------------------------------------------------------------- reinsertion
-def reinsert(adj: Adj, w: Sequence[float], cap: Sequence[float], removed: Sequence[int]) -> tuple[list[int], list[int]]:
+def reinsert(adj: Adj, w: Floats, cap: Floats, removed: Sequence[int]) -> tuple[list[int], list[int]]:
     """Put back removed people, cheapest first, while every component stays <= its cap.
 
     Cost of putting v back = its weight + the weights of the distinct
@@ -264,19 +267,19 @@ def reinsert(adj: Adj, w: Sequence[float], cap: Sequence[float], removed: Sequen
     return [v for v in removed if v not in gone], back
 
 
-def complete_order(first: Sequence[int], w: Sequence[float]) -> list[int]:
+def complete_order(first: Sequence[int], w: Floats) -> list[int]:
     """A full removal order: the dismantling set, then everyone else by weight (desc)."""
     s = set(first)
     rest = sorted((v for v in range(len(w)) if v not in s), key=lambda v: (-w[v], v))
     return list(first) + rest
 
 
-def lcc_curve(adj: Adj, w: Sequence[float], order: Sequence[int]) -> np.ndarray:
+def lcc_curve(adj: Adj, w: Floats, order: Sequence[int]) -> np.ndarray:
     """lcc[q] = weight of the heaviest component after removing order[:q] (reverse union-find)."""
     return lcc_curves(adj, [w], order)[0]
 
 
-def lcc_curves(adj: Adj, weights: Sequence[Sequence[float]], order: Sequence[int]) -> list[np.ndarray]:
+def lcc_curves(adj: Adj, weights: Sequence[Floats], order: Sequence[int]) -> list[np.ndarray]:
     """lcc_curve for several weightings in one reverse union-find pass (harm and people together).
 
     The union-find is inlined (path halving, lower root wins) because this
@@ -327,7 +330,7 @@ def first_below(lcc: np.ndarray, threshold: float) -> int:
 
 
 # ----------------------------------------------------------------- baselines
-def degree_order(adj: Adj, w: Sequence[float], removable: Sequence[bool] | None = None) -> list[int]:
+def degree_order(adj: Adj, w: Floats, removable: Bools | None = None) -> list[int]:
     """Adaptive degree: always remove the removable person with most remaining links (lazy heap)."""
     n = len(adj)
     can = _mask(removable, n)
@@ -350,8 +353,8 @@ def degree_order(adj: Adj, w: Sequence[float], removable: Sequence[bool] | None 
     return order
 
 
-def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 100,
-                    removable: Sequence[bool] | None = None) -> list[int]:
+def targeted_degree(g: ig.Graph, w: Floats, cap: float, refresh: int = 100,
+                    removable: Bools | None = None) -> list[int]:
     """Harm-targeted adaptive degree: only people in a component still over the cap are candidates.
 
     Plain adaptive degree spends removals on hubs of components that already
@@ -395,8 +398,8 @@ def targeted_degree(g: ig.Graph, w: Sequence[float], cap: float, refresh: int = 
                         heapq.heappush(heap, (-deg[u], -wv[u], u))
 
 
-def betweenness_set(g: ig.Graph, w: Sequence[float], cap: float, max_work: float,
-                    removable: Sequence[bool] | None = None) -> list[int] | None:
+def betweenness_set(g: ig.Graph, w: Floats, cap: float, max_work: float,
+                    removable: Bools | None = None) -> list[int] | None:
     """Adaptive betweenness on the heaviest component until it is <= cap.
 
     Returns None when the estimated work (sum of n*(n+m) of the components
@@ -452,10 +455,10 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
     return full[:first_below(lcc_curve(adj, wt, full), cap)]
 
 
-def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8, share: float = 0.01,
+def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: float = 0.01,
             objectives: Sequence[str] = ("harm", "people"),
             methods: Sequence[str] = ("corehd", "targeted", "degree", "betweenness", "random"),
-            timed: bool = False, removable: Sequence[bool] | None = None,
+            timed: bool = False, removable: Bools | None = None,
             sets_out: dict[str, list[int]] | None = None) -> pd.DataFrame:
     """Every method x objective x reinsertion on the same network (the comparison table).
 
@@ -514,8 +517,8 @@ def compare(g: ig.Graph, harm: Sequence[float], seed: int, max_work: float = 3e8
     return pd.DataFrame(rows)
 
 
-def dismantle(g: ig.Graph, harm: Sequence[float], cap: Sequence[float],
-              removable: Sequence[bool] | None = None) -> list[int]:
+def dismantle(g: ig.Graph, harm: Floats, cap: Floats,
+              removable: Bools | None = None) -> list[int]:
     """Harm-weighted CoreHD + reinsertion with a cap per vertex; vertex ids, first = most effective."""
     adj = g.get_adjlist()
     w = [float(x) for x in harm]
@@ -528,8 +531,8 @@ METHODS = {"harm-weighted CoreHD + reinsertion": "corehd", "adaptive degree + re
            "harm-targeted adaptive degree + reinsertion": "targeted"}
 
 
-def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01, only: str | None = None,
-                      removable: Sequence[bool] | None = None) -> tuple[list[int], str]:
+def dismantle_network(g: ig.Graph, harm: Floats, share: float = 0.01, only: str | None = None,
+                      removable: Bools | None = None) -> tuple[list[int], str]:
     """The whole-network order: the smallest of three reinserted sets (ties: lower R).
 
     Harm-weighted CoreHD + reinsertion is the published method; adaptive
@@ -558,7 +561,7 @@ def dismantle_network(g: ig.Graph, harm: Sequence[float], share: float = 0.01, o
     return best_of(adj, w, cands)
 
 
-def best_of(adj: Adj, w: Sequence[float], sets: dict[str, list[int]]) -> tuple[list[int], str]:
+def best_of(adj: Adj, w: Floats, sets: dict[str, list[int]]) -> tuple[list[int], str]:
     """The smallest of the candidate sets (keys: method codes of METHODS), ties by lower R, then name."""
     names = {m: name for name, m in METHODS.items()}
     cands = {names[m]: d for m, d in sets.items() if m in names}
@@ -572,7 +575,7 @@ def best_of(adj: Adj, w: Sequence[float], sets: dict[str, list[int]]) -> tuple[l
     return best, name
 
 
-def curve_points(g: ig.Graph, harm: Sequence[float], orders: dict[str, Sequence[int]], max_points: int = 200,
+def curve_points(g: ig.Graph, harm: Floats, orders: dict[str, Sequence[int]], max_points: int = 200,
                  x_max: int | None = None) -> pd.DataFrame:
     """Tidy dismantling curves: share of harm left in the heaviest connected set vs people removed.
 
@@ -601,7 +604,7 @@ def curve_points(g: ig.Graph, harm: Sequence[float], orders: dict[str, Sequence[
         pd.DataFrame(columns=["strategy", "n_removed", "remaining_share"])
 
 
-def baseline_orders(g: ig.Graph, harm: Sequence[float], seed: int) -> dict[str, list[int]]:
+def baseline_orders(g: ig.Graph, harm: Floats, seed: int) -> dict[str, list[int]]:
     """Harm-blind full orders for the curve figure: adaptive degree and a seeded random order."""
     adj = g.get_adjlist()
     w = [float(x) for x in harm]

@@ -71,7 +71,8 @@ def nothing_to_show(reason: str) -> NothingToShow:
     return NothingToShow(reason)
 
 
-Figure = "ggplot | NothingToShow"
+# What a figure function returns: a plot, or the placeholder when there is nothing to draw.
+Figure = ggplot | NothingToShow
 
 
 def theme_report(base_size: float = 10):
@@ -186,7 +187,7 @@ def _who(who: str) -> str:
 
 # --- section 4 / 9: descriptive figures of the force report ------------------------
 
-def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: int = 5) -> ggplot:
+def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: int = 5) -> Figure:
     """Figure 1: offenders with a crime in [start, end], by ethnicity (full table)."""
     d = pd.to_datetime(full["crime_date"])
     rows = full.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
@@ -209,7 +210,7 @@ def offender_ethnicity_window(full: pd.DataFrame, start, end, suppress_below: in
 
 
 def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since: int | None = 2010,
-                    suppress_below: int = 5, labels: bool = True) -> ggplot:
+                    suppress_below: int = 5, labels: bool = True) -> Figure:
     """Figures 2-3 (since 2010) and 12-13 (since=None): distinct crimes per year of the crime."""
     both = _both(full, final)
     both = both.assign(year=pd.to_datetime(both["crime_date"]).dt.year).drop_duplicates(["table", "crime_id"])
@@ -253,7 +254,7 @@ def crimes_per_year(full: pd.DataFrame, final: pd.DataFrame | None = None, since
     return p
 
 
-def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> ggplot:
+def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> Figure:
     """Figures 4-5: ages at the crime date, one count per (crime, person) with a known age."""
     who = _who(who)
     both = _both(full, final)
@@ -270,7 +271,7 @@ def age_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, s
             + theme_report())
 
 
-def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None, suppress_below: int = 5) -> ggplot:
+def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None, suppress_below: int = 5) -> Figure:
     """Figure 6: offender age minus victim age, per crime-offender-victim row with both known."""
     both = _both(full, final).dropna(subset=["offender_age", "victim_age"])
     both = both.assign(difference=(both["offender_age"] - both["victim_age"]).astype(int))
@@ -285,7 +286,7 @@ def age_difference(full: pd.DataFrame, final: pd.DataFrame | None = None, suppre
             + theme_report())
 
 
-def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> ggplot:
+def sex_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str, suppress_below: int = 5) -> Figure:
     """Figures 7-8: people by sex, leaving out unknown sex and people whose records conflict."""
     who = _who(who)
     people = _people(_both(full, final), who, "sex")
@@ -338,7 +339,7 @@ def sex_combinations(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: str,
-                           suppress_below: int = 5) -> ggplot:
+                           suppress_below: int = 5) -> Figure:
     """Figures 9-10: people by ethnicity (unknown and IC9 counted together)."""
     who = _who(who)
     people = _people(_both(full, final), who, "ethnicity")
@@ -363,7 +364,7 @@ def ethnicity_distribution(full: pd.DataFrame, final: pd.DataFrame | None, who: 
             + theme_report() + theme(figure_size=(7.5, 3.8)))
 
 
-def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> ggplot:
+def ethnicity_heatmap(rows: pd.DataFrame, suppress_below: int = 5) -> Figure:
     """Figure 11: crime-offender-victim rows by offender and victim ethnicity."""
     d = pd.DataFrame({"offender": _ethnicity(rows["offender_ethnicity"]),
                       "victim": _ethnicity(rows["victim_ethnicity"])})

@@ -335,6 +335,22 @@ def output_summary(out: Path, present: Path | None = None) -> list[str]:
     return [f"  {label + ':':<11} {out / rel}" for label, rel in rows if (look / rel).exists()]
 
 
+def _checked_parameters(nb: Path, values: dict) -> list[str]:
+    """The parameters `nb` declares, after checking it has exactly one 'parameters' cell and
+    declares nothing that config/params.yml does not define (RunError otherwise)."""
+    tagged = sum("parameters" in c.get("metadata", {}).get("tags", [])
+                 for c in json.loads(nb.read_text())["cells"])
+    if tagged != 1:
+        raise RunError(
+            f"{nb.name} has {tagged} cells tagged 'parameters' (it needs exactly one): with none, "
+            "papermill would silently run the notebook's own defaults. Fix the cell's tag.")
+    declared = declared_parameters(nb)
+    unknown = [k for k in declared if k not in values]
+    if unknown:
+        raise RunError(f"{nb.name} declares parameter(s) {unknown} that config/params.yml does not define.")
+    return declared
+
+
 def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
         fail_after: str | None = None, keep_work: bool = False, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
     """Execute every notebook into a temporary folder, then swap it into params.out_dir.
@@ -376,16 +392,7 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
         if secret:
             os.environ[PASSWORD_ENV] = secret  # inherited by the kernel papermill starts; removed below
         for i, nb in enumerate(nbs, 1):
-            tagged = sum("parameters" in c.get("metadata", {}).get("tags", [])
-                         for c in json.loads(nb.read_text())["cells"])
-            if tagged != 1:
-                raise RunError(
-                    f"{nb.name} has {tagged} cells tagged 'parameters' (it needs exactly one): with none, "
-                    "papermill would silently run the notebook's own defaults. Fix the cell's tag.")
-            declared = declared_parameters(nb)
-            unknown = [k for k in declared if k not in values]
-            if unknown:
-                raise RunError(f"{nb.name} declares parameter(s) {unknown} that config/params.yml does not define.")
+            declared = _checked_parameters(nb, values)
             log(f"[{i}/{len(nbs)}] {nb.stem} ...")
             t0 = time.time()
             try:
