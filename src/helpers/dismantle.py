@@ -101,7 +101,7 @@ def _components(adj: Adj, alive: Bools) -> list[list[int]]:
 
 
 # ------------------------------------------------------------------ CoreHD
-def corehd(adj: Adj, w: Floats, cap: Floats,
+def corehd(adj: Adj, w: Floats, cap: Floats,  # noqa: C901 - one loop, kept whole as in the paper's pseudocode
            removable: Bools | None = None) -> list[int]:
     """Removal sequence that leaves every component with weight <= cap (cap per node).
 

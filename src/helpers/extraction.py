@@ -241,7 +241,7 @@ def _engine(url: str) -> sa.Engine:
                               "see docs/warehouses.md.") from None
 
 
-def _read_problem(url: str, path: Path | None, table: str | None, exc: Exception) -> SourceDataError:
+def _read_problem(url: str, path: Path | None, table: str | None, exc: BaseException) -> SourceDataError:
     """A driver error as a message naming the file (or server), the table and the column."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
@@ -296,7 +296,7 @@ def source_origin(origin: pd.DataFrame | None) -> dict:
     """
     if origin is None or not len(origin):
         return {"synthetic": False}
-    kv = {str(k): str(v) for k, v in zip(origin["key"], origin["value"])}
+    kv = {str(k): str(v) for k, v in zip(origin["key"], origin["value"], strict=False)}
     if kv.get("generator") != "cse-network synth":
         return {"synthetic": False}
     return {"synthetic": True} | {k: v for k, v in sorted(kv.items()) if k != "generator"}
@@ -442,7 +442,7 @@ def _map_codes(s: pd.Series, table: str, column: str, ref: pd.DataFrame, unknown
                findings: list[dict]) -> tuple[pd.Series, pd.DataFrame]:
     """Recorded codes -> reference codes; unrecognised values become unknown and are counted."""
     keys = code_key(s)
-    lookup = dict(zip(ref["key"], ref["mapped"]))
+    lookup = dict(zip(ref["key"], ref["mapped"], strict=False))
     counts = (pd.DataFrame({"recorded_value": s, "key": keys}).dropna()
               .groupby(["recorded_value", "key"], observed=True).size().rename("rows").reset_index())
     counts["mapped_to"] = counts["key"].map(lookup)
@@ -483,7 +483,7 @@ def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return df.sort_values(by, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
-def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
+def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None  # noqa: C901 - one step per contract table
              ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Type every column, enforce the contract's codes and keys, count dropped rows.
 
@@ -537,11 +537,13 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None
     for child, col, parent, key in PARENTS:
         df = out[child]
         orphan = ~df[col].isin(set(out[parent][key]))
-        out[child] = ledger.apply(f"{child}: {col} missing or not in {parent} (orphan row)", df, orphan).reset_index(drop=True)
+        rule = f"{child}: {col} missing or not in {parent} (orphan row)"
+        out[child] = ledger.apply(rule, df, orphan).reset_index(drop=True)
 
     nom = out["crime_nominals"]
     roles = pd.Series(nom["role"].dropna().unique())  # normalise each distinct spelling once
-    nom["role"] = nom["role"].map(dict(zip(roles, roles.str.upper().str.replace(r"\s+", " ", regex=True))))
+    canonical = roles.str.upper().str.replace(r"\s+", " ", regex=True)
+    nom["role"] = nom["role"].map(dict(zip(roles, canonical, strict=True)))
     unknown = nom["role"].notna() & ~nom["role"].isin(list(ROLES))
     if unknown.any() or nom["role"].isna().any():
         example = nom.loc[unknown, "role"].sort_values().iloc[0] if unknown.any() else None

@@ -49,7 +49,7 @@ def matches(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Case-insensitive match, computed once per distinct text (titles repeat a lot)."""
     lowered = texts.astype("string").str.lower()
     uniq = pd.Series(lowered.dropna().unique())
-    hit = dict(zip(uniq, uniq.str.contains(pattern, regex=True)))
+    hit = dict(zip(uniq, uniq.str.contains(pattern, regex=True), strict=False))
     return lowered.map(hit).fillna(False).astype(bool)
 
 

@@ -264,11 +264,13 @@ def table_html(df: pd.DataFrame, caption: str, count_cols: list[str] | None = No
     raw ones (`rows_in`) or headers; `HEADERS` maps the raw ones. The disclosure arguments are
     those of `suppress` (column names as given or as headers)."""
     df = df.rename(columns=HEADERS)
-    name = lambda c: HEADERS.get(c, c)  # noqa: E731
+    def name(c: str) -> str:
+        return str(HEADERS.get(c, c))
+
     count_cols = [name(c) for c in (count_cols or [])]
     complements = [tuple(name(c) for c in cols) for cols in (complements or [])]
     shown = suppress(df, count_cols, suppress_below, complements, [name(c) for c in (totals or [])],
-                     tuple(name(c) for c in chain) if chain else None,
+                     (name(chain[0]), name(chain[1])) if chain else None,
                      [name(c) for c in (group_cols or [])],
                      {name(k): name(v) for k, v in (derived or {}).items()})
     for c in shown.columns:
@@ -674,6 +676,7 @@ def _review_text(run_dir: Path, p: dict, below: int) -> str:
                        "that are not CSA and miss CSA crimes whose records use none of the terms, so the "
                        "counts in this report are neither an upper nor a lower bound on CSA crimes. They "
                        "will be measured once the review sample's verdicts are filled in.")
+    assert verdicts is not None  # done is not None only when verdicts is not
     ok = verdicts[done].str.upper().isin(["CSA", "YES", "TRUE", "Y"])
     return text + (f" Of the {int(done.sum())} reviewed, {int(ok.sum())} ({pct(int(ok.sum()), int(done.sum()))}) "
                    "were confirmed as CSA crimes (precision); recall, the share of CSA crimes the search "

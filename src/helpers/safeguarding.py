@@ -395,7 +395,8 @@ def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.D
 
 def run_stage(out_dir: str, as_of: str, max_victim_age: int,
               safeguarding_rules: str = "config/safeguarding.yml") -> Stage:
-    """Stage 05, after the rankings (ranking.run_stage): compute and write safeguarding_people, safeguarding_victims, safeguarding_summary
+    """Stage 05, after the rankings (ranking.run_stage): compute and write safeguarding_people,
+    safeguarding_victims, safeguarding_summary
     and safeguarding_bands under OUT/tables (sorted: byte-identical reruns)."""
     rules = load_rules(safeguarding_rules)
     extraction = store.load_work(out_dir, "extraction", ["crime_nominals", "crimes"])

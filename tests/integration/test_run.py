@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.config import SMALL_DB, load_params
 from helpers import runner
+from helpers.config import SMALL_DB, load_params
 from helpers.runner import RunError, run
 
 pytestmark = pytest.mark.slow

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from conftest import base_tables, frame, write_db
+from helpers.config import load_search_terms
 from helpers.extraction import SourceDataError, extract
 from helpers.filtering import select
-from helpers.config import load_search_terms
 from helpers.linking import intel_links, load_grading_map
 from helpers.store import ExclusionLedger
 
@@ -167,13 +167,14 @@ def test_most_missing_ranks_columns_by_share():
 
 # --- source normalisation (issue 9): ids, placeholders, orphans, dates, codes, weights -----------------
 
-from helpers import extraction  # noqa: E402
-from helpers.config import load_params  # noqa: E402
-from helpers.extraction import SCHEMA, load_rules, validate  # noqa: E402
-from helpers.linking import link, pins_links  # noqa: E402
 import datetime as dt  # noqa: E402
 import math  # noqa: E402
 import sqlite3  # noqa: E402
+
+from helpers import extraction  # noqa: E402
+from helpers.config import load_params  # noqa: E402
+from helpers.extraction import SCHEMA, load_rules, validate  # noqa: E402
+from helpers.linking import link  # noqa: E402
 
 TERMS = load_search_terms("config/search_terms.yml")
 GRADING = load_grading_map("data/reference/intel_grading.csv")
@@ -412,7 +413,8 @@ class TestFilesAndDrivers:
         assert len(ext.tables["crime_nominals"]) == 6 and "_database_file" in ext.inputs
 
     def test_a_missing_file_is_refused_and_not_created(self, tmp_path):
-        for url in (f"sqlite:///{tmp_path / 'nope.sqlite'}", f"sqlite:///file:{tmp_path / 'nope.sqlite'}?mode=ro&uri=true"):
+        nope = tmp_path / "nope.sqlite"
+        for url in (f"sqlite:///{nope}", f"sqlite:///file:{nope}?mode=ro&uri=true"):
             with pytest.raises(SourceDataError, match=r"nope.sqlite does not exist"):
                 extract(url)
         assert list(tmp_path.iterdir()) == []
@@ -433,7 +435,8 @@ class TestFilesAndDrivers:
 
     def test_a_truncated_file_is_refused_naming_it(self, tmp_path, db_factory):
         t = base_tables()
-        t["crimes"] = frame("crimes", [(f"C{i}", "2019-01-01", None, "2019-01-02", "8N", "assault " * 40, "V", "x" * 200)
+        t["crimes"] = frame("crimes", [(f"C{i}", "2019-01-01", None, "2019-01-02", "8N", "assault " * 40, "V",
+                                        "x" * 200)
                                        for i in range(3000)])
         data = open(db_factory(t)[len("sqlite:///"):], "rb").read()
         (tmp_path / "cut.sqlite").write_bytes(data[: len(data) // 3])
@@ -445,7 +448,8 @@ class TestFilesAndDrivers:
         url = write_db(path, base_tables())
         with sqlite3.connect(path) as con:
             con.execute("UPDATE crimes SET offence_title = CAST(X'4361666520E9' AS TEXT) WHERE crime_id = 'C2'")
-        with pytest.raises(SourceDataError, match=r"latin1.sqlite, table 'crimes', column 'offence_title': text that is "
+        with pytest.raises(SourceDataError,
+                           match=r"latin1.sqlite, table 'crimes', column 'offence_title': text that is "
                                                   r"not valid UTF-8.*Re-export"):
             extract(url)
 

@@ -199,8 +199,10 @@ def test_link_rolls_up_every_source_with_traceable_evidence():
     tables = {
         "intel_logs": logs_frame([("L1", "2021-03-15", "3x5x2", "1", "A")]),
         "intel_log_nominals": members([("L1", "O1"), ("L1", "O2")]),
-        "pins_cell_stays": stays([("S1", "O1", "E", "c", "2020-01-01", None), ("S2", "O2", "E", "c", "2020-01-01", None)]),
-        "soc_network_edges": pd.DataFrame({"person_a": ["O2"], "person_b": ["O1"], "weight": [3.0], "link_type": ["a"]}),
+        "pins_cell_stays": stays([("S1", "O1", "E", "c", "2020-01-01", None),
+                                  ("S2", "O2", "E", "c", "2020-01-01", None)]),
+        "soc_network_edges": pd.DataFrame({"person_a": ["O2"], "person_b": ["O1"], "weight": [3.0],
+                                           "link_type": ["a"]}),
     }
     out = link(full, tables, GRADING, AS_OF, 365, 730, 30)
     e = out.network_edges.set_index("source")
