@@ -487,6 +487,20 @@ def _safeguarding_sentence(run_dir: Path, below: int) -> str | None:
             "enforcement.")
 
 
+def _changes_section(run_dir: Path, below: int) -> str | None:
+    """'Since the last run' (issue 11): aggregates of tables/changes_summary, when --compare-with was given."""
+    ch = _read(run_dir, "changes_summary")
+    if ch is None or not len(ch) or not {"measure", "count"} <= set(ch.columns):
+        return None
+    shown = pd.DataFrame({"Change": ch["measure"].astype(str).str.capitalize(), "Count": ch["count"]})
+    return ("# Since the last run\n\nThis run was compared with an earlier one (`--compare-with`). "
+            "Groups are matched by "
+            "membership: a group keeps its stable id while at least half of the people of the two versions are the "
+            "same (Jaccard >= 0.5); new ids go to new groups. The identifiers are in `tables/changes_groups` and "
+            "`tables/changes_people` and in the intelligence pack.\n\n"
+            + table_markdown(shown, "Groups and people since the last run", ["Count"], below))
+
+
 def _safeguarding_section(run_dir: Path, below: int, max_victim_age: int) -> str:
     c = _safeguarding_counts(run_dir)
     n = lambda prefix: fmt_count(_sg(c, prefix), below)  # noqa: E731
@@ -763,7 +777,9 @@ def back_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
         proximity=_cell(p.get("proximity_half_life_days", 365)), recency=_cell(p.get("recency_half_life_days", 730)),
         min_cell=p.get("min_cell_share_days", 30))
     use = _safeguarding_section(run_dir, below, int(p.get("max_victim_age", 17)))
-    return {"89_use_and_safeguarding": use, "90_limitations": limitations, "91_appendix": appendix}
+    out = {"89_use_and_safeguarding": use, "90_limitations": limitations, "91_appendix": appendix}
+    changes = _changes_section(run_dir, below)
+    return ({"88_since_the_last_run": changes} if changes else {}) | out
 
 
 def _exclusions_md(run_dir: Path, below: int) -> str:

@@ -498,3 +498,14 @@ def test_figure_with_nothing_to_show_is_a_sentence(monkeypatch):
     assert [o["data"] for o in outputs] == [
         {"text/markdown": "*Crimes per year*: not drawn, because the full table holds no crime."}]
     assert report.figure_png(plots.nothing_to_show("x")).startswith(b"\x89PNG")
+
+
+def test_since_the_last_run_section_shows_suppressed_aggregates_only(tmp_path):
+    out = tmp_path / "run"
+    store.write_table(out, "changes_summary", pd.DataFrame(
+        {"measure": ["groups same", "groups new", "people moved"], "count": [12, 3, 40]}))
+    text = report._changes_section(out, 5)
+    assert text.startswith("# Since the last run")
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", text)
+    assert cells == ["Groups same", "12", "Groups new", "&lt;5", "People moved", "40"]
+    assert report._changes_section(tmp_path / "no-run", 5) is None
