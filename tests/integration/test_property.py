@@ -77,7 +77,7 @@ def assert_report_safe(out: Path) -> None:
             assert attrs.get("href", "#").startswith("#"), attrs
 
 
-SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=4, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 
