@@ -509,3 +509,20 @@ def test_since_the_last_run_section_shows_suppressed_aggregates_only(tmp_path):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", text)
     assert cells == ["Groups same", "12", "Groups new", "&lt;5", "People moved", "40"]
     assert report._changes_section(tmp_path / "no-run", 5) is None
+
+
+def test_stability_sentence_reads_the_stability_table_and_never_repeats_one_number(tmp_path):
+    out = tmp_path / "run"
+    rows = [("half-lives halved", "people in the top groups by priority", 0.9, 0.8),
+            ("10% of links removed", "people in the top groups by priority", 0.75, 0.72),
+            ("10% of links removed", "nominals by PageRank", 0.1, 0.05)]
+    store.write_table(out, "stability", pd.DataFrame(
+        [dict(scenario=a, ranking=b, measure="Jaccard overlap of the top k", k=10, n_runs=2, mean=m, min=lo)
+         for a, b, m, lo in rows]))
+    text = report._stability_sentence(out)
+    assert "are stable" in text and "is 0.72 to 0.90 across 2 scenarios" in text
+    store.write_table(out, "stability", pd.DataFrame(
+        [dict(scenario="x", ranking="people in the top groups by priority", measure="m", k=10, n_runs=1,
+              mean=0.4, min=0.4)]))
+    text = report._stability_sentence(out)
+    assert "change a lot" in text and "is 0.40 across 1 scenarios" in text and "0.40 to 0.40" not in text
