@@ -20,7 +20,7 @@ import time
 
 import pandas as pd
 
-from helpers import network, synth
+from helpers import groundtruth, network
 from helpers.config import load_params
 from helpers.store import read_table
 
@@ -37,8 +37,8 @@ def planted_ranks(truth: pd.DataFrame, nodes: pd.DataFrame, groups: pd.DataFrame
     return allp.merge(best, on="planted_group_id", how="left")
 
 
-def measure(db_url: str, out: str, k: int = 20) -> dict:
-    p = load_params(overrides={"db_url": db_url})
+def measure(db_url: str, out: str, k: int = 20, weights: dict | None = None) -> dict:
+    p = load_params(overrides={"db_url": db_url} | ({"priority_weights": weights} if weights else {}))
     t0 = time.perf_counter()
     res = network.run_stage(out, p.harm_weights, str(p.as_of), p.proximity_half_life_days,
                             p.recency_half_life_days, p.max_group_size, p.seed, p.max_victim_age,
@@ -46,19 +46,20 @@ def measure(db_url: str, out: str, k: int = 20) -> dict:
                             p.consensus_seeds, progress=lambda s: print(f"  {time.perf_counter() - t0:6.1f} s  {s}"))
     secs = time.perf_counter() - t0
     f = res.facts
-    out_d = {"stage05_seconds": round(secs, 1)} | {key: f[key] for key in (
+    out_d_w = {"priority_weights": p.priority_weights}
+    out_d = out_d_w | {"stage05_seconds": round(secs, 1)} | {key: f[key] for key in (
         "n_people", "n_groups", "n_people_in_groups", "n_high_groups", "n_people_in_high_groups",
         "n_children_now", "n_children_now_in_disruption_lists", "dismantle_method", "n_dismantle",
         "n_dismantle_unconstrained", "n_children_in_unconstrained_set", "harm_share_left",
         "harm_share_left_unconstrained", "top10_groups_jaccard_min", "top10_min_stability", "harm_basis")}
-    path = synth.truth_file(db_url)
+    path = groundtruth.truth_file(db_url)
     if path is not None:
         truth = pd.read_csv(path, dtype=str)
         ranks = planted_ranks(truth, res.nodes, res.groups)
         planted_people = set(truth.loc[truth["role"] == "offender", "person_id"])
         top = res.groups.loc[res.groups["priority_rank"] <= k, "group_id"]
         hold = res.nodes.loc[res.nodes["person_id"].isin(planted_people), "group_id"].dropna().unique()
-        summary, _ = synth.recovery(truth, read_table(out, "final_table"), res.nodes, res.groups)
+        summary, _ = groundtruth.recovery(truth, read_table(out, "final_table"), res.nodes, res.groups)
         out_d |= {"planted_groups": int(len(ranks)),
                   f"share_planted_best_in_top{k}": float((ranks["priority_rank"] <= k).mean()),
                   f"precision_top{k}": float(top.isin(hold).mean()) if len(top) else float("nan"),
@@ -72,8 +73,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db-url", required=True)
     ap.add_argument("--out", required=True, help="a run directory holding the stage 01-03 hand-offs")
+    ap.add_argument("--weights", type=json.loads, default=None,
+                    help='priority_weights as JSON, e.g. \'{"harm": 0.5, "victims": 0.2, "recency": 0.2, "soc": 0.1}\'')
     a = ap.parse_args()
-    print(json.dumps(measure(a.db_url, a.out), indent=1, default=str))
+    print(json.dumps(measure(a.db_url, a.out, weights=a.weights), indent=1, default=str))
 
 
 if __name__ == "__main__":

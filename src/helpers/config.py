@@ -213,7 +213,7 @@ class Params(BaseModel):
     strong_log_max_people: int = Field(default=5, ge=2)
     high_band_max_groups: int = Field(default=50, ge=1)
     priority_weights: dict[str, float] = Field(
-        default_factory=lambda: {"harm": 0.50, "victims": 0.20, "recency": 0.20, "soc": 0.10})
+        default_factory=lambda: {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10})
     consensus_seeds: int = Field(default=3, ge=1)
     out_dir: str
     compare_with: str | None = None

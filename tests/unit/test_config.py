@@ -176,4 +176,4 @@ def test_priority_weights_are_the_four_named_shares_of_one(weights, words):
 
 
 def test_priority_weights_default_sum_to_one():
-    assert load_params().priority_weights == {"harm": 0.5, "victims": 0.2, "recency": 0.2, "soc": 0.1}
+    assert load_params().priority_weights == {"harm": 0.6, "victims": 0.25, "recency": 0.05, "soc": 0.1}

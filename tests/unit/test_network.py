@@ -96,9 +96,9 @@ def test_priority_score_bands_and_harm_counted_once_by_hand():
                           last_activity=[AS_OF, AS_OF - pd.Timedelta(days=730), pd.NaT]))
     out = priority.prioritise(g, AS_OF, 730.0, basis="cchi", high_band_max_groups=50)
     # P(harm): 100 -> 2/3, 300 -> 1, 0 -> 0. P(victims): 2 -> 1, 0 -> 0. Recency 1, 0.5, 0 (no activity).
-    # score = evidence * (.5 P(harm) + .2 P(victims) + .2 recency + .1 SOC):
-    # g1 = 1 * (.5*2/3 + .2 + .2) = 0.7333; g2 = .25 * (.5 + .2*.5 + .1) = 0.175; g3 = .5 * 0 = 0
-    assert out["priority_score"].tolist() == pytest.approx([0.5 * 2 / 3 + 0.4, 0.175, 0.0])
+    # score = evidence * (.6 P(harm) + .25 P(victims) + .05 recency + .1 SOC):
+    # g1 = 1 * (.6*2/3 + .25 + .05) = 0.70; g2 = .25 * (.6 + .05*.5 + .1) = 0.18125; g3 = .5 * 0 = 0
+    assert out["priority_score"].tolist() == pytest.approx([0.70, 0.18125, 0.0])
     assert out["priority_rank"].tolist() == [1, 2, 3]
     assert out["priority_band"].tolist() == ["high", "low", "low"]  # ceil(10% of 3) = 1 high; ceil(30%) = 1
     assert out["recency"].tolist() == [1.0, 0.5, 0.0]

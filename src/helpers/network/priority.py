@@ -3,6 +3,9 @@
     priority_score = evidence_strength * (w_harm * P(harm) + w_victims * P(shared child victims)
                                           + w_recency * recency + w_soc * SOC)
 
+with default weights harm 0.60, shared victims 0.25, recency 0.05, SOC 0.10 (ADR 0008 gives the
+measurements that chose them).
+
 Evidence is a multiplier, not one more term (ADR 0008): a group held together
 only by small intelligence logs (evidence 0.25) cannot outrank a ring of
 offenders who share child victims (1) or a cell (0.5) by being larger, more
@@ -39,7 +42,7 @@ import pandas as pd
 from .. import harm as hm
 from .graph import sig
 
-DEFAULT_WEIGHTS = {"harm": 0.50, "victims": 0.20, "recency": 0.20, "soc": 0.10}
+DEFAULT_WEIGHTS = {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10}
 EVIDENCE_POINTS = {"crime": 1.0, "pins": 0.5, "small_log": 0.25}
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
 DEPENDENT_RHO = 0.99
