@@ -10,7 +10,8 @@ from helpers.config import PARAMS_FILE
 from helpers.runner import notebooks
 
 PARAMS = yaml.safe_load(PARAMS_FILE.read_text())
-STAGES = ["01_extraction", "02_filtering", "03_linking", "04_descriptive_plots", "05_harm_ranking"]
+STAGES = ["01_extraction", "02_filtering", "03_linking", "04_descriptive_plots", "05_harm_ranking",
+          "06_intelligence_pack"]
 # Notebook defaults point at the small profile (nbval runs them); these two differ from params.yml by design.
 LOCAL = {"db_url", "out_dir"}
 
@@ -32,7 +33,9 @@ class TestEachNotebook:
     def test_parameter_defaults_match_params_yml_except_local_paths(self, nb):
         for name, info in pm.inspect_notebook(str(nb)).items():
             if name not in LOCAL:
-                assert yaml.safe_load(info["default"]) == PARAMS[name], name
+                text = info["default"]
+                value = None if text == "None" else yaml.safe_load(text)  # a Python None is YAML's null
+                assert value == PARAMS[name], name
 
     def test_no_function_or_class_definitions(self, nb):
         for cell in nbformat.read(nb, as_version=4).cells:

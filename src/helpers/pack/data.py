@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import people
 from ..config import resolve_path
 from . import columns as C
 
@@ -130,13 +131,12 @@ def person_attributes(nominals: pd.DataFrame | None, crime_dates: pd.Series, as_
     N = C.NOMINAL
     n = nominals[[N["crime"], N["person"], N["dob"], N["sex"]]].copy()
     n.columns = ["crime_id", "person_id", "dob", "sex"]
-    n["date"] = pd.to_datetime(n["crime_id"].map(crime_dates))
+    # reindex, not .map: pandas maps through an empty datetime Series by casting it to float (a crash)
+    n["date"] = pd.to_datetime(pd.Series(crime_dates.reindex(n["crime_id"]).to_numpy(), index=n.index))
     n["dob"] = pd.to_datetime(n["dob"])
     d = n.dropna(subset=["dob"]).sort_values(["person_id", "date", "dob"], na_position="first", kind="mergesort")
     dob = d.groupby("person_id")["dob"].last()
-    asof = pd.Timestamp(as_of)
-    age = asof.year - dob.dt.year - ((dob.dt.month > asof.month)
-                                     | ((dob.dt.month == asof.month) & (dob.dt.day > asof.day))).astype(int)
+    age = people.age_years(dob, pd.Timestamp(as_of))  # the one age rule
     s = n.loc[n["sex"].notna() & ~n["sex"].isin(["U", ""])]
     cnt = s.groupby(["person_id", "sex"]).agg(k=("crime_id", "size"), last=("date", "max")).reset_index()
     cnt = cnt.sort_values(["person_id", "k", "last", "sex"], ascending=[True, False, False, True], kind="mergesort")

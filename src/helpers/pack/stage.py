@@ -130,12 +130,19 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
     return page, facts
 
 
+def _silent(message: str) -> None:
+    """Progress that says nothing."""
+
+
 def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with: str | None = None,
-              seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] = print) -> dict:
+              seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] | None = print) -> dict:
     """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html.
 
     Returns aggregate facts about what was written (counts, sizes, seconds); no identifiers.
+    `say=None` is silent (the notebook).
     """
+    if say is None:
+        say = _silent
     t0 = time.time()
     change = changes.run_stage(out_dir, compare_with, as_of)
     t1 = time.time()
