@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import extraction, filtering, linking, network
+from helpers import extraction, filtering, linking, ranking, store
 from helpers.config import load_params
 
 DDL = """
@@ -114,7 +114,7 @@ def build_force(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def ranked(tmp_path_factory):
+def stage(tmp_path_factory):
     root = tmp_path_factory.mktemp("rings")
     db = build_force(root / "force.sqlite")
     out = str(root / "out")
@@ -123,10 +123,16 @@ def ranked(tmp_path_factory):
     filtering.run_stage(out, p.search_terms, str(p.as_of), p.max_victim_age, p.min_offender_age, 0, p.seed)
     linking.run_stage(out, p.grading_map, str(p.as_of), p.proximity_half_life_days, p.recency_half_life_days,
                       p.min_cell_share_days)
-    return network.run_stage(out, p.harm_weights, str(p.as_of), p.proximity_half_life_days,
-                             p.recency_half_life_days, p.max_group_size, p.seed, p.max_victim_age,
-                             p.strong_log_max_people, p.high_band_max_groups, p.priority_weights,
-                             p.consensus_seeds, progress=lambda s: None)
+    result = ranking.run_stage(out, p.harm_weights, str(p.as_of), p.proximity_half_life_days,
+                              p.recency_half_life_days, p.max_group_size, p.seed, p.max_victim_age,
+                              p.strong_log_max_people, p.high_band_max_groups, p.priority_weights,
+                              p.consensus_seeds, p.safeguarding_rules, progress=None)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def ranked(stage):
+    return stage[1].network
 
 
 def test_the_hairball_is_one_connected_set(ranked):
@@ -162,3 +168,16 @@ def test_no_child_now_is_a_target(ranked):
 def test_the_high_band_is_taskable(ranked):
     g = ranked.groups
     assert (g["priority_band"] == "high").sum() <= 50 and (g["n_people"] >= 2).all()
+
+
+def test_the_rings_child_victims_reach_the_safeguarding_list_with_their_offenders(stage):
+    out = stage[0]
+    victims = store.read_table(out, "safeguarding_victims").set_index("person_id")
+    # R1 offender i offends against VR1_{(i+k) % 3}, k = 0, 1: VR1_0 <- 0, 2, 3; VR1_1 <- 0, 1, 3, 4;
+    # VR1_2 <- 1, 2, 4. R2's three victims each have all four. All born 2008-01-01: 13 at as_of.
+    for v, n in {"VR1_0": 3, "VR1_1": 4, "VR1_2": 3, "VR2_0": 4, "VR2_1": 4, "VR2_2": 4}.items():
+        assert victims.loc[v, "n_offenders"] == n, v
+        assert victims.loc[v, "still_child"] and victims.loc[v, "in_high_priority_group"], v
+    assert not {"priority_score", "priority_rank", "dismantle_rank"} & set(victims.columns)
+    people = store.read_table(out, "safeguarding_people").set_index("person_id")
+    assert people.loc[CHILD_NOW, "child_now"] and "MASH" in people.loc[CHILD_NOW, "routing"]
