@@ -313,7 +313,8 @@ def safeguarding_summary(nodes: pd.DataFrame, flags: pd.DataFrame, groups: pd.Da
         ("child victims linked to two or more offenders", int((behind["n_offenders"] >= 2).sum())),
         ("child victims of offenders in high-priority groups", int(behind["in_high_priority_group"].sum())),
         ("child victims still children at the extraction date", int(behind["still_child"].sum())),
-        ("child victims listed for referral", len(victims)),
+        ("child victims listed for referral (two or more offenders, a high-priority group or still a child)",
+         len(victims)),
         ("of whom still children: MASH referral", int(victims["still_child"].sum())),
     ]
     return pd.DataFrame({"measure": [r[0] for r in rows], "count": [int(r[1]) for r in rows]})

@@ -369,7 +369,7 @@ SUMMARY = pd.DataFrame({"measure": [
     "child victims linked to two or more offenders",
     "child victims of offenders in high-priority groups",
     "child victims still children at the extraction date",
-    "child victims listed for referral",
+    "child victims listed for referral (two or more offenders, a high-priority group or still a child)",
     "of whom still children: MASH referral",
 ], "count": [7, 1, 1, 0, 0, 0, 0, 1, 2, 3, 5, 3, 2, 2, 4, 2]})   # victim-offenders: O2 and O3
 BANDS = pd.DataFrame({"priority_band": ["high", "medium", "low"], "people": [3, 2, 2],
