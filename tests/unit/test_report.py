@@ -66,7 +66,7 @@ def _capture(monkeypatch) -> list:
 
     def fake_display(obj, raw=False, metadata=None):
         outputs.append(nbformat.v4.new_output("display_data", data=obj, metadata=metadata or {}))
-    monkeypatch.setattr(report, "display", fake_display)
+    monkeypatch.setattr(report.display_module, "display", fake_display)
     return outputs
 
 
