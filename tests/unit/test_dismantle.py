@@ -108,16 +108,14 @@ def test_compare_table_shape_and_determinism(g):
     assert ((ok["R_harm"] >= 0) & (ok["R_harm"] <= 1)).all()
 
 
-def test_corehd_scales_to_thirty_thousand_people():
-    # A sparse random graph: the whole order well under the 10 s target.
-    import time
+def test_corehd_breaks_a_thirty_thousand_person_graph_to_one_percent_of_harm():
+    # A sparse random graph (its speed is measured by benchmarks/, not here: no wall clock in unit tests).
     rng = np.random.default_rng(1)
     n = 30_000
     big = ig.Graph.Erdos_Renyi(n=n, m=60_000)
     w = rng.exponential(1000, n).tolist()
-    t = time.perf_counter()
     order = dm.dismantle(big, w, [0.01 * sum(w)] * n)
-    assert time.perf_counter() - t < 10
+    assert 0 < len(order) < n
     lcc = dm.lcc_curve(big.get_adjlist(), w, dm.complete_order(order, w))
     assert lcc[len(order)] <= 0.01 * sum(w) + 1e-6
 
