@@ -27,6 +27,25 @@ def decay(days: pd.Series | np.ndarray, half_life: float) -> np.ndarray:
     return np.exp2(-np.asarray(days, dtype="float64") / half_life)
 
 
+def evidence_weight(source: np.ndarray, age_days: np.ndarray, gap_days: np.ndarray, n_people: np.ndarray,
+                    proximity_half_life: float, recency_half_life: float) -> np.ndarray:
+    """The link weight of each evidence row (CONTRACT §3), the one home of the formulas:
+
+    - crime (shared victim): decay(|t1 - t2|, proximity) x decay(as_of - max(t1, t2), recency);
+    - intel: decay(as_of - log date, recency) / (n_people - 1);
+    - pins (and SOC): decay(as_of - end of the shared stay, recency).
+
+    `age_days` is as_of minus the event date, `gap_days` the crimes' gap (ignored for other sources).
+    Stage 03 writes these weights; stage 05's stability analysis recomputes them with other half-lives.
+    """
+    src = np.asarray(source)
+    w = decay(age_days, recency_half_life)
+    gap = np.nan_to_num(np.abs(np.asarray(gap_days, dtype="float64")))
+    w = np.where(src == "crime", w * decay(gap, proximity_half_life), w)
+    n = np.asarray(n_people, dtype="float64")
+    return np.where(src == "intel", w / np.where(n > 1, n - 1, 1.0), w)
+
+
 def _con(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET threads TO 2")

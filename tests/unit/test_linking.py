@@ -223,3 +223,15 @@ def test_soc_evidence_ids_come_from_content_not_row_position():
     assert a[["evidence_id", "detail", "weight"]].values.tolist() == [
         ["soc:A~B", "associate", 1.0], ["soc:A~B#2", "associate", 1.0], ["soc:A~B#3", "kin", 2.0],
         ["soc:C~D", "kin", 5.0]]
+
+
+def test_evidence_weight_is_the_contract_formula_by_hand():
+    import numpy as np
+
+    from helpers.linking import evidence_weight
+    nan = np.nan
+    got = evidence_weight(np.array(["crime", "intel", "pins", "soc"]), age_days=np.array([730.0, 730.0, 0.0, 365.0]),
+                          gap_days=np.array([-365.0, nan, nan, nan]), n_people=np.array([nan, 3, nan, 2]),
+                          proximity_half_life=365.0, recency_half_life=730.0)
+    # crime: 2^-(365/365) x 2^-(730/730) = 0.25; intel: 2^-1 / (3 - 1) = 0.25; pins today 1; soc 2^-0.5
+    np.testing.assert_allclose(got, [0.25, 0.25, 1.0, 2 ** -0.5])

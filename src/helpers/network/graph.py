@@ -16,6 +16,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from ..linking import evidence_weight
+
 CSE_SOURCES = ("crime", "intel", "pins")
 
 
@@ -32,18 +34,14 @@ def evidence_weights(evidence: pd.DataFrame, as_of: pd.Timestamp, proximity_hl: 
                      recency_hl: float) -> np.ndarray:
     """Each CSE evidence row's link weight under the given half-lives (CONTRACT §3 formulas).
 
-    With the run's own half-lives this reproduces stage 03's `weight` column;
-    the stability analysis calls it with other half-lives.
+    The formulas live in `linking.evidence_weight` (one home); with the run's own half-lives this
+    reproduces stage 03's `weight` column, and the stability analysis calls it with other half-lives.
     """
     ev = evidence
     age = (as_of - pd.to_datetime(ev["event_date"])).dt.days.to_numpy(float)
-    w = 2.0 ** (-age / recency_hl)
-    crime = (ev["source"] == "crime").to_numpy()
-    gap = (pd.to_datetime(ev["event_date"]) - pd.to_datetime(ev["other_date"])).dt.days.abs().to_numpy(float)
-    w = np.where(crime, w * 2.0 ** (-np.nan_to_num(gap) / proximity_hl), w)
-    intel = (ev["source"] == "intel").to_numpy()
+    gap = (pd.to_datetime(ev["event_date"]) - pd.to_datetime(ev["other_date"])).dt.days.to_numpy(float)
     n = pd.to_numeric(ev["n_people"], errors="coerce").to_numpy(float)
-    return np.where(intel, w / np.where(n > 1, n - 1, 1.0), w)
+    return evidence_weight(ev["source"].to_numpy(), age, gap, n, proximity_hl, recency_hl)
 
 
 def strong_evidence(evidence: pd.DataFrame, strong_log_max_people: int) -> np.ndarray:
