@@ -44,12 +44,14 @@ from plotnine import (
     theme_minimal,
 )
 
+from . import people
+
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#999999", "#000000"]
 TABLES = ["Full table", "Final table"]
 TABLE_COLOURS = {"Full table": "#0072B2", "Final table": "#D55E00"}
-UNKNOWN_ETHNICITY = "IC9 - Unknown / not recorded"
+UNKNOWN_ETHNICITY = people.UNKNOWN_ETHNICITY  # the one unknown-ethnicity rule and label: people.py
 SEX_LABELS = {"F": "Female", "M": "Male"}
 GROUP_SIZE_BINS = [(2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 150),
                    (151, None)]
@@ -161,9 +163,8 @@ def _both(full: pd.DataFrame, final: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _ethnicity(s: pd.Series) -> pd.Series:
-    s = s.astype("object")
-    unknown = s.isna() | s.astype(str).str.upper().str.startswith("IC9")
-    return s.where(~unknown, UNKNOWN_ETHNICITY)
+    """The recorded ethnicity with every unknown value folded into one label (`people.ethnicity_label`)."""
+    return people.ethnicity_label(s)
 
 
 def _people(rows: pd.DataFrame, who: str, value: str) -> pd.DataFrame:
