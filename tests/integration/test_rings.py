@@ -13,30 +13,14 @@ Stages 01-03 and 05 run on it through their `run_stage` functions.
 """
 from __future__ import annotations
 
-import sqlite3
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import empty_tables, frame, write_db
 from helpers import extraction, filtering, linking, ranking, store
 from helpers.config import load_params
 
-DDL = """
-CREATE TABLE crimes (crime_id TEXT PRIMARY KEY, committed_from TEXT NOT NULL, committed_to TEXT,
-  recorded_date TEXT NOT NULL, ho_offence_code TEXT, offence_title TEXT, offence_type TEXT, mo_text TEXT);
-CREATE TABLE crime_if_codes (crime_id TEXT NOT NULL, if_code TEXT NOT NULL);
-CREATE TABLE crime_nominals (crime_id TEXT NOT NULL, person_id TEXT, role TEXT NOT NULL, dob TEXT, sex TEXT,
-  ethnicity TEXT);
-CREATE TABLE intel_logs (log_id TEXT PRIMARY KEY, log_date TEXT NOT NULL, grading_system TEXT NOT NULL,
-  source_grade TEXT, information_grade TEXT);
-CREATE TABLE intel_log_nominals (log_id TEXT NOT NULL, person_id TEXT);
-CREATE TABLE pins_cell_stays (stay_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, establishment TEXT, cell_id TEXT,
-  stay_start TEXT NOT NULL, stay_end TEXT);
-CREATE TABLE soc_network_edges (person_a TEXT NOT NULL, person_b TEXT NOT NULL, weight REAL NOT NULL,
-  link_type TEXT);
-CREATE TABLE soc_nominals (person_id TEXT NOT NULL, soc_group_id TEXT);
-"""
 RINGS = {"R1": [f"R1_{i}" for i in range(5)], "R2": [f"R2_{i}" for i in range(4)], "R3": [f"R3_{i}" for i in range(4)]}
 CHILD_NOW = "R1_4"
 
@@ -64,16 +48,12 @@ class Force:
         self.log_people += [(lid, p) for p in people]
 
     def write(self, path) -> str:
-        con = sqlite3.connect(path)
-        con.executescript(DDL)
-        con.executemany("INSERT INTO crimes VALUES (?,?,?,?,?,?,?,?)", self.crimes)
-        con.executemany("INSERT INTO crime_nominals VALUES (?,?,?,?,?,?)", self.nominals)
-        con.executemany("INSERT INTO intel_logs VALUES (?,?,?,?,?)", self.logs)
-        con.executemany("INSERT INTO intel_log_nominals VALUES (?,?)", self.log_people)
-        con.executemany("INSERT INTO pins_cell_stays VALUES (?,?,?,?,?,?)", self.stays)
-        con.commit()
-        con.close()
-        return f"sqlite:///{path}"
+        """The contract's tables (the shared test writer, tests/conftest.py); SOC tables empty."""
+        return write_db(path, empty_tables() | {
+            "crimes": frame("crimes", self.crimes), "crime_nominals": frame("crime_nominals", self.nominals),
+            "intel_logs": frame("intel_logs", self.logs),
+            "intel_log_nominals": frame("intel_log_nominals", self.log_people),
+            "pins_cell_stays": frame("pins_cell_stays", self.stays)})
 
 
 def build_force(path) -> str:
