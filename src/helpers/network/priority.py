@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .. import harm as hm
+from ..linking import decay
 from .graph import sig
 
 DEFAULT_WEIGHTS = {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10}
@@ -137,7 +138,7 @@ def prioritise(groups_df: pd.DataFrame, as_of: pd.Timestamp, recency_hl: float,
     w = DEFAULT_WEIGHTS | (weights or {})
     d = groups_df.copy()
     age = (as_of - pd.to_datetime(d["last_activity"])).dt.days.astype(float)
-    d["recency"] = sig((2.0 ** (-age / recency_hl)).fillna(0.0))
+    d["recency"] = sig(pd.Series(decay(age, recency_hl), index=d.index).fillna(0.0))  # linking's one decay
     p_harm = _p(d["harm_cchi"]) if basis == "cchi" else (_p(d["harm_cchi"]) + _p(d["harm_ons"])) / 2
     score = d["evidence_strength"].astype(float) * (
         w["harm"] * p_harm + w["victims"] * _p(d["n_shared_victims"]) + w["recency"] * d["recency"]
