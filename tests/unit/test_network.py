@@ -223,3 +223,9 @@ def test_stage_runs_with_no_full_table_offender(tmp_path):
     store.write_table(tmp_path, "full_table", store.read_table(tmp_path, "full_table").iloc[:0])
     res = _run(str(tmp_path))
     assert res.nodes.empty and res.groups.empty and res.facts["n_people"] == 0
+
+
+def test_the_printed_formula_carries_the_runs_weights():
+    text = priority.formula({"harm": 0.5, "victims": 0.3, "recency": 0.1, "soc": 0.1})
+    assert text == ("priority_score = evidence strength × (0.50 × P(harm) + 0.30 × P(shared child victims) "
+                    "+ 0.10 × recency + 0.10 × SOC)")

@@ -131,6 +131,17 @@ def _p(x: pd.Series) -> pd.Series:
     return x.rank(pct=True).where(x > 0, 0.0) if len(x) else x
 
 
+def formula(weights: dict[str, float] | None = None) -> str:
+    """The priority formula with this run's weights, in words (notebook 05 and the report print it).
+
+    >>> formula({"harm": 0.6, "victims": 0.25, "recency": 0.05, "soc": 0.1}).split(" + ")[1:]
+    ['0.25 × P(shared child victims)', '0.05 × recency', '0.10 × SOC)']
+    """
+    w = DEFAULT_WEIGHTS | (weights or {})
+    return (f"priority_score = evidence strength × ({w['harm']:.2f} × P(harm) + {w['victims']:.2f} × "
+            f"P(shared child victims) + {w['recency']:.2f} × recency + {w['soc']:.2f} × SOC)")
+
+
 def prioritise(groups_df: pd.DataFrame, as_of: pd.Timestamp, recency_hl: float,
                weights: dict[str, float] | None = None, basis: str = "cchi",
                high_band_max_groups: int = 50) -> pd.DataFrame:
