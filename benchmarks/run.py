@@ -39,10 +39,10 @@ p = load_params()
 out = sys.argv[1]
 t0 = time.time()
 sel = filtering.run_stage(out, p.search_terms, str(p.as_of), p.max_victim_age, p.min_offender_age,
-                          p.review_sample_per_rule, p.seed)
+                          p.review_sample_per_rule, p.seed, str(p.summary_start), str(p.summary_end))
 t1 = time.time()
 ln = linking.run_stage(out, p.grading_map, str(p.as_of), p.proximity_half_life_days, p.recency_half_life_days,
-                       p.min_cell_share_days)
+                       p.min_cell_share_days, str(p.summary_start), str(p.summary_end))
 t2 = time.time()
 print(json.dumps({"selection": t1 - t0, "linking": t2 - t1,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

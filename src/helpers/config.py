@@ -212,8 +212,7 @@ class Params(BaseModel):
     max_group_size: int = Field(ge=3)
     strong_log_max_people: int = Field(default=5, ge=2)
     high_band_max_groups: int = Field(default=50, ge=1)
-    priority_weights: dict[str, float] = Field(
-        default_factory=lambda: {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10})
+    priority_weights: dict[str, float]  # no default here: config/params.yml is the weights' one home
     consensus_seeds: int = Field(default=3, ge=1)
     out_dir: str
     compare_with: str | None = None

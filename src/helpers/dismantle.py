@@ -26,6 +26,7 @@ import heapq
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
@@ -35,7 +36,32 @@ Adj = Sequence[Sequence[int]]
 # Weights and masks arrive as lists or as numpy arrays (both index and iterate alike).
 Floats = Sequence[float] | np.ndarray
 Bools = Sequence[bool] | np.ndarray
-DEFAULT_SHARE = 0.01
+DEFAULT_SHARE = 0.01  # the 1% target's one home in code; a run passes config/params.yml's dismantle_share
+
+
+@dataclass(frozen=True)
+class Method:
+    """One dismantling method: its code (tables), its label (display) and whether it is one of
+    the candidates the default order is chosen from (`dismantle_network`)."""
+    code: str
+    label: str
+    candidate: bool
+
+    @property
+    def order_name(self) -> str:
+        """The name a run reports for an order this method chose (always with reinsertion)."""
+        return f"{self.label} + reinsertion"
+
+
+# The one method registry: the comparison table, the default order's candidates and every label.
+METHODS: dict[str, Method] = {m.code: m for m in (
+    Method("corehd", "harm-weighted CoreHD", True),
+    Method("targeted", "harm-targeted adaptive degree", True),
+    Method("degree", "adaptive degree", True),
+    Method("betweenness", "adaptive betweenness", False),
+    Method("random", "random order", False),
+)}
+CANDIDATES = tuple(code for code, m in METHODS.items() if m.candidate)
 
 
 def _mask(removable: Bools | None, n: int) -> list[bool]:
@@ -455,9 +481,9 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
     return full[:first_below(lcc_curve(adj, wt, full), cap)]
 
 
-def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: float = 0.01,
+def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: float = DEFAULT_SHARE,
             objectives: Sequence[str] = ("harm", "people"),
-            methods: Sequence[str] = ("corehd", "targeted", "degree", "betweenness", "random"),
+            methods: Sequence[str] = tuple(METHODS),
             timed: bool = False, removable: Bools | None = None,
             sets_out: dict[str, list[int]] | None = None) -> pd.DataFrame:
     """Every method x objective x reinsertion on the same network (the comparison table).
@@ -527,11 +553,9 @@ def dismantle(g: ig.Graph, harm: Floats, cap: Floats,
     return reinsert(adj, w, caps, corehd(adj, w, caps, can))[0]
 
 
-METHODS = {"harm-weighted CoreHD + reinsertion": "corehd", "adaptive degree + reinsertion": "degree",
-           "harm-targeted adaptive degree + reinsertion": "targeted"}
 
 
-def dismantle_network(g: ig.Graph, harm: Floats, share: float = 0.01, only: str | None = None,
+def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, only: str | None = None,
                       removable: Bools | None = None) -> tuple[list[int], str]:
     """The whole-network order: the smallest of three reinserted sets (ties: lower R).
 
@@ -551,20 +575,19 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = 0.01, only: str 
     cap = effective_cap(adj, w, share * sum(w), can)
     caps = [cap] * len(w)
     cands = {}
-    for name, m in METHODS.items():
-        if only is not None and name != only:
+    for code in CANDIDATES:
+        if only is not None and METHODS[code].order_name != only:
             continue
-        base = _base_set(m, g, adj, w, cap, 0, 0.0, can)
-        cands[m] = reinsert(adj, w, caps, base or [])[0]
+        base = _base_set(code, g, adj, w, cap, 0, 0.0, can)
+        cands[code] = reinsert(adj, w, caps, base or [])[0]
     if not cands:
         raise ValueError(f"unknown dismantling method {only!r}")
     return best_of(adj, w, cands)
 
 
 def best_of(adj: Adj, w: Floats, sets: dict[str, list[int]]) -> tuple[list[int], str]:
-    """The smallest of the candidate sets (keys: method codes of METHODS), ties by lower R, then name."""
-    names = {m: name for name, m in METHODS.items()}
-    cands = {names[m]: d for m, d in sets.items() if m in names}
+    """The smallest of the candidate sets (keys: method codes of CANDIDATES), ties by lower R, then name."""
+    cands = {METHODS[m].order_name: d for m, d in sets.items() if m in CANDIDATES}
     if len(cands) == 1:
         return next(iter(cands.values())), next(iter(cands))
 
@@ -608,5 +631,5 @@ def baseline_orders(g: ig.Graph, harm: Floats, seed: int) -> dict[str, list[int]
     """Harm-blind full orders for the curve figure: adaptive degree and a seeded random order."""
     adj = g.get_adjlist()
     w = [float(x) for x in harm]
-    return {"adaptive degree": degree_order(adj, w),
-            "random order": np.random.default_rng(seed).permutation(len(adj)).tolist()}
+    return {METHODS["degree"].label: degree_order(adj, w),
+            METHODS["random"].label: np.random.default_rng(seed).permutation(len(adj)).tolist()}

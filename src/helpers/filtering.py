@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import people
 from .extraction import ROLES
 from .store import ExclusionLedger
 
@@ -245,8 +246,9 @@ def review_sample(crimes: pd.DataFrame, flags: pd.DataFrame, if_codes: pd.DataFr
 
 
 def run_stage(out_dir: str, search_terms: str, as_of: str, max_victim_age: int, min_offender_age: int,
-              review_sample_per_rule: int, seed: int) -> Selection:
-    """Notebook 02: select, export full_table, review_sample and data_quality, hand on exclusions."""
+              review_sample_per_rule: int, seed: int, summary_start: str, summary_end: str) -> Selection:
+    """Notebook 02: select, export full_table, review_sample, data_quality and filtering_facts (the
+    headline facts notebooks 02 and 04 and the report's summary read), hand on exclusions."""
     from . import store
     from .config import load_search_terms
 
@@ -256,23 +258,32 @@ def run_stage(out_dir: str, search_terms: str, as_of: str, max_victim_age: int, 
     store.write_table(out_dir, "full_table", sel.full_table, ["crime_id", "offender_id", "victim_id"])
     store.write_table(out_dir, "review_sample", sel.review_sample, ["sampled_for", "crime_id"])
     store.write_table(out_dir, "data_quality", sel.quality)
+    store.write_facts(out_dir, "filtering_facts", headline(sel.full_table, sel.exclusions, summary_start, summary_end))
     store.save_work(out_dir, "filtering", {"exclusions": sel.exclusions, "flags": sel.flags})
     return sel
 
 
-def headline(sel: Selection, summary_start: str, summary_end: str) -> dict[str, int | float]:
-    """The counts the force's report opens with (sections 4 and 9.1)."""
-    ft = sel.full_table
+def headline(ft: pd.DataFrame, exclusions: pd.DataFrame, summary_start: str,
+             summary_end: str) -> dict[str, int | float]:
+    """The counts the force's report opens with (sections 4 and 9.1): the one home of these
+    formulas. `run_stage` writes them as `filtering_facts`; notebooks and the summary read that."""
     crimes = ft.drop_duplicates("crime_id")
-    in_window = crimes["crime_date"].between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))
+    dates = pd.to_datetime(ft["crime_date"])
+    in_window = pd.to_datetime(crimes["crime_date"]).between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))
+    window = ft.loc[dates.between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))]
+    window_offenders = window.drop_duplicates("offender_id")
     per_crime = ft.groupby("crime_id")["offender_id"].nunique()
-    ex = sel.exclusions.set_index("rule")["rows_excluded"]
-    under = [r for r in ex.index if r.startswith("offender younger")]
+    ex = exclusions.groupby("rule")["rows_excluded"].sum()
+    under = [r for r in ex.index if str(r).startswith("offender younger")]
     return {
+        "offenders_in_window": len(window_offenders),
+        "offenders_in_window_ethnicity_unknown":
+            int(people.ethnicity_unknown(window_offenders["offender_ethnicity"]).sum()),
         "rows": len(ft), "offenders": ft["offender_id"].nunique(), "victims": ft["victim_id"].nunique(),
         "crimes": len(crimes), "crimes_in_window": int(in_window.sum()),
         "offender_under_min_rows": int(ex[under].sum()) if under else 0,
-        "victim_born_after_rows": int(ft["victim_dob_after_crime"].sum()),
+        "victim_born_after_rows": (int(ft["victim_dob_after_crime"].sum())  # null: a table without the flag
+                                   if "victim_dob_after_crime" in ft else None),
         "pct_single_offender": round(100 * float((per_crime == 1).mean()), 1) if len(per_crime) else 0.0,
         "max_offenders_per_crime": int(per_crime.max()) if len(per_crime) else 0,
     }

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import labels
 from .config import resolve_path
 from .extraction import SourceDataError, first_example
 from .store import ExclusionLedger
@@ -251,8 +252,10 @@ def link(full: pd.DataFrame, tables: dict[str, pd.DataFrame], grading: pd.DataFr
 
 
 def run_stage(out_dir: str, grading_map: str, as_of: str, proximity_half_life_days: float,
-              recency_half_life_days: float, min_cell_share_days: int) -> Links:
-    """Notebook 03: link, export final_table, edge_evidence, network_edges and the full exclusions ledger."""
+              recency_half_life_days: float, min_cell_share_days: int, summary_start: str,
+              summary_end: str) -> Links:
+    """Notebook 03: link, export final_table, edge_evidence, network_edges, the full exclusions ledger
+    and linking_facts (the headline facts notebooks 03 and 04 and the report's summary read)."""
     from . import store
 
     full = store.read_table(out_dir, "full_table")
@@ -265,15 +268,20 @@ def run_stage(out_dir: str, grading_map: str, as_of: str, proximity_half_life_da
     store.write_table(out_dir, "network_edges", links.network_edges)
     earlier = [store.load_work(out_dir, s, ["exclusions"])["exclusions"] for s in ("extraction", "filtering")]
     store.write_table(out_dir, "exclusions", pd.concat([*earlier, links.exclusions], ignore_index=True))
+    store.write_facts(out_dir, "linking_facts", headline(links.final_table, full, summary_start, summary_end))
     return links
 
 
-def headline(links: Links) -> dict[str, int]:
-    ft = links.final_table
+def headline(ft: pd.DataFrame, full: pd.DataFrame, summary_start: str, summary_end: str) -> dict[str, int | float]:
+    """The final table's headline counts (force report sections 4 and 9.2): the one home of these
+    formulas. `run_stage` writes them as `linking_facts`; notebooks and the summary read that."""
     pairs = pd.concat([ft[["offender_a", "crime_a"]].set_axis(["o", "c"], axis=1),
                        ft[["offender_b", "crime_b"]].set_axis(["o", "c"], axis=1)]).drop_duplicates()
     per_crime = pairs.groupby("c")["o"].nunique()
+    dates = full.drop_duplicates("crime_id").set_index("crime_id")["crime_date"]
+    in_final = pd.to_datetime(dates.reindex(pd.Index(pairs["c"].unique())))
     return {
+        "crimes_in_window": int(in_final.between(pd.Timestamp(summary_start), pd.Timestamp(summary_end)).sum()),
         "connections": len(ft), "offenders": pairs["o"].nunique(), "crimes": pairs["c"].nunique(),
         "pct_single_offender": round(100 * float((per_crime == 1).mean()), 1) if len(per_crime) else 0.0,
         "max_offenders_per_crime": int(per_crime.max()) if len(per_crime) else 0,
@@ -291,5 +299,4 @@ def source_summary(links: Links) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-SOURCE_LABELS = {"crime": "shared victim (crime)", "intel": "intelligence log", "pins": "prison cell (PINS)",
-                 "soc": "SOC network"}
+SOURCE_LABELS = labels.SOURCES  # the one label map (config/labels.yml)

@@ -44,7 +44,7 @@ from plotnine import (
     theme_minimal,
 )
 
-from . import people
+from . import labels, people
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
@@ -52,7 +52,7 @@ OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 TABLES = ["Full table", "Final table"]
 TABLE_COLOURS = {"Full table": "#0072B2", "Final table": "#D55E00"}
 UNKNOWN_ETHNICITY = people.UNKNOWN_ETHNICITY  # the one unknown-ethnicity rule and label: people.py
-SEX_LABELS = {"F": "Female", "M": "Male"}
+SEX_LABELS = labels.SEX  # the one label map (config/labels.yml)
 GROUP_SIZE_BINS = [(2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 150),
                    (151, None)]
 
@@ -472,7 +472,7 @@ def top_share(values, top: float = 0.1) -> float:
 def harm_lorenz(df: pd.DataFrame, value_cols: list[str] | None = None, unit: str = "people") -> ggplot:
     """Harm concentration: one Lorenz curve per harm measure (e.g. harm_cchi, harm_ons)."""
     value_cols = value_cols or [c for c in ("harm_cchi", "harm_ons") if c in df.columns]
-    names = {"harm_cchi": "Cambridge Crime Harm Index", "harm_ons": "ONS Crime Severity Score"}
+    names = labels.HARM_MEASURES
     parts = [lorenz_points(df[c]).assign(measure=names.get(c, c)) for c in value_cols]
     pts = pd.concat(parts, ignore_index=True)
     return (ggplot(pts, aes("share_units", "share_harm", colour="measure", linetype="measure"))
@@ -553,29 +553,6 @@ def _window(df: pd.DataFrame, start, end, col: str = "crime_date") -> pd.DataFra
     return df.loc[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
 
 
-def table_facts(full: pd.DataFrame, final: pd.DataFrame | None, start, end) -> dict:
-    """The numbers of the force report's sections 4 and 9 for this run (empty tables give zeros
-    and '–' shares, never NaN)."""
-    window = _window(full, start, end)
-    f = {"full_rows": len(full), "full_offenders": full["offender_id"].nunique(),
-         "full_victims": full["victim_id"].nunique(), "full_crimes": full["crime_id"].nunique(),
-         "window_crimes_full": window["crime_id"].nunique(),
-         "window_offenders": window["offender_id"].nunique()}
-    per_crime = full.groupby("crime_id")["offender_id"].nunique()
-    f["full_single_offender_pct"] = pct((per_crime == 1).sum(), len(per_crime))
-    eth = _ethnicity(window.drop_duplicates("offender_id")["offender_ethnicity"])
-    f["window_offender_eth_unknown_pct"] = pct((eth == UNKNOWN_ETHNICITY).sum(), len(eth))
-    if final is not None:
-        rows = final_rows(full, final)
-        per = rows.groupby("crime_id")["offender_id"].nunique()
-        f.update(final_links=len(final), final_offenders=rows["offender_id"].nunique(),
-                 final_crimes=rows["crime_id"].nunique(),
-                 window_crimes_final=_window(rows, start, end)["crime_id"].nunique(),
-                 final_single_offender_pct=pct((per == 1).sum(), len(per)),
-                 final_max_offenders=int(per.max()) if len(per) else 0)
-    return f
-
-
 def _share_of(fig, table: str, level: str, col: str) -> float | None:
     """A share drawn on a figure (None when the figure or the bar is absent)."""
     if isinstance(fig, NothingToShow):
@@ -622,30 +599,37 @@ def run_stage(out_dir: str, summary_start: str, summary_end: str, min_offender_a
     full = store.read_table(out_dir, "full_table")
     final = store.read_table(out_dir, "final_table")
     exclusions = store.read_table(out_dir, "exclusions")
-    return describe(full, final, exclusions, summary_start, summary_end, min_offender_age, suppress_below)
+    facts = {"filtering": store.read_facts(out_dir, "filtering_facts"),
+             "linking": store.read_facts(out_dir, "linking_facts")}
+    return describe(full, final, exclusions, summary_start, summary_end, min_offender_age, suppress_below, facts)
 
 
 def describe(full: pd.DataFrame, final: pd.DataFrame, exclusions: pd.DataFrame, summary_start: str,
-             summary_end: str, min_offender_age: int = 10, suppress_below: int = 5) -> Descriptive:
-    """The views of stage 04 from the tables themselves (`run_stage` reads them; tests hand-build them)."""
+             summary_end: str, min_offender_age: int = 10, suppress_below: int = 5,
+             facts: dict | None = None) -> Descriptive:
+    """The views of stage 04 from the tables themselves (`run_stage` reads them; tests hand-build them).
+
+    The headline counts are the facts stages 02 and 03 wrote (`facts`: filtering / linking); when
+    a test gives none, they come from the same two functions (`filtering.headline`, `linking.headline`)."""
+    from . import filtering, linking
     below = suppress_below
     fc = lambda n: suppressed_label(n, below)  # noqa: E731
     fin = final_rows(full, final)
-    f = table_facts(full, final, summary_start, summary_end)
-    hit = exclusions["rule"].astype(str).str.startswith("offender younger than")
-    under_age = int(exclusions.loc[hit, "rows_excluded"].sum())
-    d = Descriptive(facts=f)
+    ff = (facts or {}).get("filtering") or filtering.headline(full, exclusions, summary_start, summary_end)
+    lf = (facts or {}).get("linking") or linking.headline(final, full, summary_start, summary_end)
+    d = Descriptive(facts={"filtering": ff, "linking": lf})
     t = d.text
     t["crimes"] = (
-        f"The full table contains {fc(f['full_rows'])} crime–offender–victim rows covering "
-        f"{fc(f['full_offenders'])} offenders, {fc(f['full_victims'])} victims and {fc(f['full_crimes'])} "
-        f"distinct crimes. This is after the removal of {fc(under_age)} rows where the offender was under "
-        f"{min_offender_age}, the age of criminal responsibility (appendix, exclusions). "
-        f"{f['full_single_offender_pct']} of the crimes in this table involve only one offender.\n\n"
-        f"The final table contains {fc(f['final_links'])} one-to-one connections involving "
-        f"{fc(f['final_offenders'])} of these offenders and {fc(f['final_crimes'])} distinct crimes. "
-        f"{f['final_single_offender_pct']} of these crimes involve only one offender; the most offenders in "
-        f"any one crime is {fc(f['final_max_offenders'])}.")
+        f"The full table contains {fc(ff['rows'])} crime–offender–victim rows covering "
+        f"{fc(ff['offenders'])} offenders, {fc(ff['victims'])} victims and {fc(ff['crimes'])} "
+        f"distinct crimes. This is after the removal of {fc(ff['offender_under_min_rows'])} rows where the offender "
+        f"was under {min_offender_age}, the age of criminal responsibility (appendix, exclusions). "
+        f"{pct(ff['pct_single_offender'], 100 if ff['crimes'] else 0)} of the crimes in this table involve only "
+        "one offender.\n\n"
+        f"The final table contains {fc(lf['connections'])} one-to-one connections involving "
+        f"{fc(lf['offenders'])} of these offenders and {fc(lf['crimes'])} distinct crimes. "
+        f"{pct(lf['pct_single_offender'], 100 if lf['crimes'] else 0)} of these crimes involve only one offender; "
+        f"the most offenders in any one crime is {fc(lf['max_offenders_per_crime'])}.")
     if not len(full):
         t["crimes"] = ("No crime–offender–victim row reached the full table in this run (see the exclusions "
                        "in the appendix for where the rows fell out), so the final table is empty too and the "

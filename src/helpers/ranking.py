@@ -28,9 +28,8 @@ def _silent(message: str) -> None:
 
 def run_stage(out_dir: str, harm_weights: str, as_of: str, proximity_half_life_days: float,
               recency_half_life_days: float, max_group_size: int, seed: int, max_victim_age: int,
-              strong_log_max_people: int = 5, high_band_max_groups: int = 50,
-              priority_weights: dict | None = None, consensus_seeds: int = 3,
-              safeguarding_rules: str = "config/safeguarding.yml",
+              strong_log_max_people: int, high_band_max_groups: int,
+              priority_weights: dict, consensus_seeds: int, safeguarding_rules: str,
               progress: Callable[[str], None] | None = print) -> Stage05:
     """Write every stage-05 table: network_* , harm, dismantling, stability, then safeguarding_*.
 

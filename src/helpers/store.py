@@ -8,6 +8,8 @@ byte-identical files.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +66,27 @@ def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[
 
 def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(out_path(out_dir) / "tables" / f"{name}.parquet")
+
+
+def facts_table(facts: dict) -> pd.DataFrame:
+    """One row per fact: name and value as JSON text (numbers, text, null for NaN)."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else
+                 (v.item() if isinstance(v, np.generic) else v)) for k, v in facts.items()}
+    return pd.DataFrame({"fact": list(clean), "value": [json.dumps(clean[k]) for k in clean]})
+
+
+def write_facts(out_dir: str | Path, name: str, facts: dict) -> Path:
+    """A stage's headline facts, written once by the stage (`tables/<name>`); every notebook and the
+    report's summary read them back with `read_facts` instead of computing them again."""
+    return write_table(out_dir, name, facts_table(facts))
+
+
+def read_facts(out_dir: str | Path, name: str) -> dict | None:
+    """The facts a finished stage wrote (None when the run has no such table)."""
+    if not (out_path(out_dir) / "tables" / f"{name}.parquet").exists():
+        return None
+    t = read_table(out_dir, name)
+    return {f: json.loads(v) for f, v in zip(t["fact"], t["value"], strict=True)}
 
 
 def frame_hash(df: pd.DataFrame) -> str:

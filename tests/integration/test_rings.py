@@ -100,9 +100,10 @@ def stage(tmp_path_factory):
     out = str(root / "out")
     p = load_params(overrides={"db_url": db, "out_dir": out})
     extraction.run_stage(db, out)
-    filtering.run_stage(out, p.search_terms, str(p.as_of), p.max_victim_age, p.min_offender_age, 0, p.seed)
+    filtering.run_stage(out, p.search_terms, str(p.as_of), p.max_victim_age, p.min_offender_age, 0, p.seed,
+                        str(p.summary_start), str(p.summary_end))
     linking.run_stage(out, p.grading_map, str(p.as_of), p.proximity_half_life_days, p.recency_half_life_days,
-                      p.min_cell_share_days)
+                      p.min_cell_share_days, str(p.summary_start), str(p.summary_end))
     result = ranking.run_stage(out, p.harm_weights, str(p.as_of), p.proximity_half_life_days,
                               p.recency_half_life_days, p.max_group_size, p.seed, p.max_victim_age,
                               p.strong_log_max_people, p.high_band_max_groups, p.priority_weights,

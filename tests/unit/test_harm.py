@@ -165,30 +165,80 @@ def full_table() -> pd.DataFrame:
     return df
 
 
-def test_harm_per_crime_person_and_group(full_table):
-    crimes = harm.crime_harm(full_table, WEIGHTS)
+def _crimes(full_table: pd.DataFrame) -> pd.DataFrame:
+    return harm.crime_harm(full_table, WEIGHTS)
+
+
+def test_crime_harm_is_one_row_per_crime_with_each_index_weight_and_status(full_table):
+    # c1's four rows are one crime; codes are normalised ("88e" -> 88E, " 17B" -> 17B) before the lookup.
+    # c1 19E: 100 / 200, c2 88E: 10 / 20 (illustrative); c3 ZZZ: in neither index; c4 17B: CCHI 50
+    # (secondary) but no ONS weight.
+    expected = pd.DataFrame({
+        "crime_id": ["c1", "c2", "c3", "c4"],
+        "ho_offence_code": ["19E", "88e", "ZZZ", " 17B"],
+        "crime_date": pd.to_datetime(["2020-01-01", "2020-06-01", "2019-01-01", "2018-01-01"]),
+        "ho_code": ["19E", "88E", "ZZZ", "17B"],
+        "harm_cchi": [100.0, 10.0, math.nan, 50.0],
+        "status_cchi": ["illustrative", "illustrative", None, "secondary"],
+        "harm_ons": [200.0, 20.0, math.nan, math.nan],
+        "status_ons": ["illustrative", "illustrative", None, None],
+    })
+    crimes = _crimes(full_table)
     assert crimes["harm_cchi"].tolist()[:2] == [100.0, 10.0]
     assert math.isnan(crimes.loc[crimes["crime_id"] == "c3", "harm_cchi"].iloc[0])
-    # c4 (17B) has a CCHI weight but no ONS weight
     assert crimes.loc[crimes["crime_id"] == "c4", "harm_cchi"].iloc[0] == 50.0
     assert math.isnan(crimes.loc[crimes["crime_id"] == "c4", "harm_ons"].iloc[0])
+    pd.testing.assert_frame_equal(crimes, expected)
 
-    un = harm.unweighted(crimes)
+
+def test_unweighted_counts_each_missing_code_per_index(full_table):
+    # CCHI lacks ZZZ (c3); ONS lacks 17B (c4) and ZZZ (c3): counted per index, sorted by code, never dropped
+    un = harm.unweighted(_crimes(full_table))
     assert un.to_dict("records") == [dict(index="cchi", ho_code="ZZZ", n_crimes=1),
                                      dict(index="ons_css", ho_code="17B", n_crimes=1),
                                      dict(index="ons_css", ho_code="ZZZ", n_crimes=1)]
+    expected = pd.DataFrame({"index": ["cchi", "ons_css", "ons_css"], "ho_code": ["ZZZ", "17B", "ZZZ"],
+                             "n_crimes": [1, 1, 1]})
+    pd.testing.assert_frame_equal(un, expected)
 
-    p = harm.person_harm(full_table, crimes).set_index("person_id")
-    # o1: c1 + c2 = 100 + 10 (CCHI), 200 + 20 (ONS); o2: c1 + unweighted c3 = 100; o3: 50 / no ONS
-    assert p.loc["o1", ["harm_cchi", "harm_ons", "n_crimes"]].tolist() == [110.0, 220.0, 2]
-    assert p.loc["o2", ["harm_cchi", "n_unweighted_cchi"]].tolist() == [100.0, 1]
-    assert p.loc["o3", ["harm_cchi", "harm_ons", "n_unweighted_ons"]].tolist() == [50.0, 0.0, 1]
 
+def test_person_harm_sums_each_offenders_distinct_crimes_once(full_table):
+    # o1: c1 (twice in the table, two victims) + c2 = 100 + 10 (CCHI), 200 + 20 (ONS), 2 crimes, last 2020-06-01.
+    # o2: c1 + unweighted c3 = 100 / 200, one crime without a weight in each index, last 2020-01-01.
+    # o3: c4 only = 50 CCHI, no ONS weight (sums to 0, counted as unweighted), last 2018-01-01.
+    p = harm.person_harm(full_table, _crimes(full_table))
+    expected = pd.DataFrame({
+        "person_id": ["o1", "o2", "o3"],
+        "n_crimes": [2, 2, 1],
+        "harm_cchi": [110.0, 100.0, 50.0],
+        "harm_ons": [220.0, 200.0, 0.0],
+        "n_unweighted_cchi": [0, 1, 0],
+        "n_unweighted_ons": [0, 1, 1],
+        "last_crime_date": pd.to_datetime(["2020-06-01", "2020-01-01", "2018-01-01"]),
+    })
+    by_person = p.set_index("person_id")
+    assert by_person.loc["o1", ["harm_cchi", "harm_ons", "n_crimes"]].tolist() == [110.0, 220.0, 2]
+    assert by_person.loc["o2", ["harm_cchi", "n_unweighted_cchi"]].tolist() == [100.0, 1]
+    assert by_person.loc["o3", ["harm_cchi", "harm_ons", "n_unweighted_ons"]].tolist() == [50.0, 0.0, 1]
+    pd.testing.assert_frame_equal(p, expected)
+
+
+def test_group_harm_counts_a_crime_its_members_share_once(full_table):
+    # g1 = {o1, o2} holds c1, c2, c3 once each: 100 + 10 (+ no weight) = 110, NOT 110 + 100 = 210 from
+    # summing its people; ONS 200 + 20 = 220. g2 = {o3} holds c4: 50 CCHI, no ONS weight (0).
     memb = pd.DataFrame({"person_id": ["o1", "o2", "o3"], "group_id": ["g1", "g1", "g2"]})
-    g = harm.group_harm(full_table, crimes, memb).set_index("group_id")
-    # g1 holds c1, c2, c3 once each: 100 + 10 (+ no weight), NOT 110 + 100 = 210
-    assert g.loc["g1", "harm_cchi"] == 110.0 and g.loc["g1", "n_crimes"] == 3
-    assert g.loc["g2", "harm_cchi"] == 50.0
+    g = harm.group_harm(full_table, _crimes(full_table), memb)
+    expected = pd.DataFrame({
+        "group_id": ["g1", "g2"],
+        "n_crimes": [3, 1],
+        "harm_cchi": [110.0, 50.0],
+        "harm_ons": [220.0, 0.0],
+        "last_crime_date": pd.to_datetime(["2020-06-01", "2018-01-01"]),
+    })
+    by_group = g.set_index("group_id")
+    assert by_group.loc["g1", "harm_cchi"] == 110.0 and by_group.loc["g1", "n_crimes"] == 3
+    assert by_group.loc["g2", "harm_cchi"] == 50.0
+    pd.testing.assert_frame_equal(g, expected)
 
 
 def test_concentration_and_illustrative_share(full_table):

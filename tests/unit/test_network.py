@@ -24,6 +24,8 @@ from helpers.network import groups as grp
 from helpers.network import priority
 
 AS_OF = pd.Timestamp("2021-03-15")
+# The default priority weights, written out by hand (the run reads them from config/params.yml).
+WEIGHTS = {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10}
 LINKS = [("A", "B"), ("B", "C"), ("A", "C"), ("C", "D"), ("D", "E"), ("E", "F"), ("D", "F"), ("F", "G"), ("H", "I")]
 
 
@@ -94,7 +96,7 @@ def test_priority_score_bands_and_harm_counted_once_by_hand():
     g = pd.DataFrame(dict(group_id=["g1", "g2", "g3"], harm_cchi=[100.0, 300.0, 0.0], harm_ons=[1.0, 3.0, 0.0],
                           evidence_strength=[1.0, 0.25, 0.5], n_shared_victims=[2, 0, 0], soc_overlap=[0, 1, 0],
                           last_activity=[AS_OF, AS_OF - pd.Timedelta(days=730), pd.NaT]))
-    out = priority.prioritise(g, AS_OF, 730.0, basis="cchi", high_band_max_groups=50)
+    out = priority.prioritise(g, AS_OF, 730.0, WEIGHTS, basis="cchi", high_band_max_groups=50)
     # P(harm): 100 -> 2/3, 300 -> 1, 0 -> 0. P(victims): 2 -> 1, 0 -> 0. Recency 1, 0.5, 0 (no activity).
     # score = evidence * (.6 P(harm) + .25 P(victims) + .05 recency + .1 SOC):
     # g1 = 1 * (.6*2/3 + .25 + .05) = 0.70; g2 = .25 * (.6 + .05*.5 + .1) = 0.18125; g3 = .5 * 0 = 0
@@ -109,7 +111,7 @@ def test_high_band_is_capped_at_a_taskable_number_of_groups():
     g = pd.DataFrame(dict(group_id=[f"g{i:02d}" for i in range(n)], harm_cchi=np.arange(n, 0, -1.0),
                           harm_ons=np.arange(n, 0, -1.0), evidence_strength=0.0, n_shared_victims=0,
                           soc_overlap=0, last_activity=pd.NaT))
-    out = priority.prioritise(g, AS_OF, 730.0, high_band_max_groups=2)
+    out = priority.prioritise(g, AS_OF, 730.0, WEIGHTS, high_band_max_groups=2)
     assert out["priority_band"].value_counts().to_dict() == {"low": 28, "medium": 10, "high": 2}
     assert out.loc[out["priority_band"] == "high", "group_id"].tolist() == ["g00", "g01"]
 
@@ -184,7 +186,8 @@ def _fixture(out_dir, child: str | None = None) -> None:
 
 def _run(out: str):
     return network.run_stage(out, "data/reference/harm_weights.csv", "2021-03-15", 365, 730, 150, 1, 17,
-                             progress=lambda s: None)
+                             strong_log_max_people=5, high_band_max_groups=50, priority_weights=WEIGHTS,
+                             consensus_seeds=3, progress=lambda s: None)
 
 
 def test_stage_writes_every_table_and_reruns_byte_identical(tmp_path):

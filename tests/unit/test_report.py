@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -106,10 +107,8 @@ MANIFEST = {
 }
 
 
-@pytest.fixture
-def run_dir(tmp_path, monkeypatch):
+def _build_run(out: Path, monkeypatch) -> Path:
     """A run folder: tables with identifiers, and one executed notebook built from report's outputs."""
-    out = tmp_path / "run"
     full, final = _full_table(), _final_table()
     store.write_table(out, "full_table", full)
     store.write_table(out, "final_table", final)
@@ -131,6 +130,12 @@ def run_dir(tmp_path, monkeypatch):
     return out
 
 
+@pytest.fixture
+def run_dir(tmp_path, monkeypatch):
+    """A fresh run folder per test, for tests that change it before rendering."""
+    return _build_run(tmp_path / "run", monkeypatch)
+
+
 class _Html(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -144,42 +149,97 @@ class _Html(HTMLParser):
         self.text.append(data)
 
 
-def test_render_is_safe_numbered_and_self_contained(run_dir):
-    path = report.render(run_dir, MANIFEST)
+@dataclass(frozen=True)
+class Rendered:
+    """The untouched run rendered once: the file, its HTML, the parsed tags and the visible text."""
+    path: Path
+    html: str
+    doc: _Html
+    text: str
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Rendered:
+    """report.render on the tiny run, run once for the module; tests only read it."""
+    with pytest.MonkeyPatch.context() as mp:
+        out = _build_run(tmp_path_factory.mktemp("rendered") / "run", mp)
+    path = report.render(out, MANIFEST)
     html = path.read_text()
     doc = _Html()
     doc.feed(html)
-    text = re.sub(r"\s+", " ", " ".join(doc.text))
-    # 1. no identifier anywhere (the stderr stream that named one is dropped; code is not shown)
+    return Rendered(path, html, doc, re.sub(r"\s+", " ", " ".join(doc.text)))
+
+
+def test_render_shows_no_person_or_crime_identifier(rendered):
+    # the stderr stream that named P0000001 is dropped; the tables' ids never reach the page
     for pid in PERSON_IDS + ["CR01", "CR02"]:
-        assert pid not in html
-    assert "secret_source_code" not in html
-    assert report.check_safe(path, set(PERSON_IDS)) == []
-    # 2. counts below 5 shown as <5: M->F appears twice, F->M and M->M once each
+        assert pid not in rendered.html
+
+
+def test_render_does_not_show_notebook_code(rendered):
+    assert "secret_source_code" not in rendered.html
+
+
+def test_rendered_report_passes_its_own_safety_check(rendered):
+    assert report.check_safe(rendered.path, set(PERSON_IDS)) == []
+
+
+def test_render_shows_counts_below_5_as_less_than_5(rendered):
+    # sex combinations in the full table: M->F appears twice (CR01, CR02), F->M and M->M once each
+    html = rendered.html
     sex_table = re.search(r"<table.*?</table>", html[html.index("Table 1:") - 300:], flags=re.S).group(0)
     assert "Sex\ncombinations" in sex_table
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", sex_table, re.S)]
     rows = [r for r in rows if r]
     assert [r[:3] for r in rows] == [["M", "F", "&lt;5"], ["F", "M", "&lt;5"], ["M", "M", "&lt;5"]]
-    # 3. nothing points off the file
-    for tag, attrs in doc.tags:
+
+
+def test_render_links_and_sources_point_only_inside_the_file(rendered):
+    for tag, attrs in rendered.doc.tags:
         for k in ("src", "href"):
             if k in attrs:
                 assert attrs[k].startswith(("data:", "#")), (tag, attrs)
-    assert not re.search(r"url\((?!\s*['\"]?(data:|#))", html)
-    assert "<script" not in html                     # no MathJax or other script
-    # structure: title page, TOC, numbered sections, numbered captions
-    assert "Data as of 15 March 2021" in text and "abc123def456" in text
-    assert 'id="TOC"' in html
-    assert 'class="header-section-number"' in html
+
+
+def test_render_css_loads_no_url_from_outside_the_file(rendered):
+    assert not re.search(r"url\((?!\s*['\"]?(data:|#))", rendered.html)
+
+
+def test_render_has_no_script(rendered):
+    assert "<script" not in rendered.html                     # no MathJax or other script
+
+
+def test_render_has_a_title_page_with_the_as_of_date_and_run_id(rendered):
+    assert "Data as of 15 March 2021" in rendered.text and "abc123def456" in rendered.text
+
+
+def test_render_has_a_table_of_contents(rendered):
+    assert 'id="TOC"' in rendered.html
+
+
+def test_render_numbers_its_sections(rendered):
+    assert 'class="header-section-number"' in rendered.html
+
+
+def test_render_numbers_figure_captions_summary_first(rendered):
     # figure 1 is the summary's offender-ethnicity chart; the notebook's figure comes next
-    assert "Figure 1: Distribution of offender ethnicities for the period 2016–2020" in text
-    assert "Figure 2: Crimes per year" in text
-    assert "Table 1:" in text and "Sex combinations" in text
-    img = [a for t, a in doc.tags if t == "img"]
+    assert "Figure 1: Distribution of offender ethnicities for the period 2016–2020" in rendered.text
+    assert "Figure 2: Crimes per year" in rendered.text
+
+
+def test_render_numbers_table_captions(rendered):
+    assert "Table 1:" in rendered.text and "Sex combinations" in rendered.text
+
+
+def test_render_embeds_figures_as_png_data(rendered):
+    img = [a for t, a in rendered.doc.tags if t == "img"]
     assert img and img[0]["src"].startswith("data:image/png;base64,")
-    # sections in the force report's order: summary, terminology, aim, the notebook, limitations, appendix
-    heads = [re.sub(r"\s+", " ", m) for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", html, flags=re.S)]
+
+
+def test_render_orders_sections_as_the_force_report_does(rendered):
+    # summary, terminology, aim, the notebook, use and sharing, limitations, appendix
+    heads = [re.sub(r"\s+", " ", m)
+             for m in re.findall(r"<h1[^>]*>.*?</span>\s*([^<]+)</h1>", rendered.html, flags=re.S)]
     assert heads == ["Summary of findings", "Terminology", "Aim", "Table information",
                      "Use, sharing, retention and prevention", "Limitations",
                      "Appendix"]

@@ -61,7 +61,17 @@ def test_summary_and_progress(small):
     assert messages and all(isinstance(m, str) for m in messages)
 
 
-def test_dates_are_iso_and_nothing_after_as_of_except_deliberate(small):
+@pytest.fixture(scope="module")
+def crimes(small) -> pd.DataFrame:
+    return _q(small[0], "SELECT * FROM crimes")
+
+
+@pytest.fixture(scope="module")
+def stays(small) -> pd.DataFrame:
+    return _q(small[0], "SELECT * FROM pins_cell_stays")
+
+
+def test_dates_are_iso_text(small):
     db, _, _ = small
     iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
     checks = {"crimes": ["committed_from", "committed_to", "recorded_date"], "crime_nominals": ["dob"],
@@ -70,20 +80,45 @@ def test_dates_are_iso_and_nothing_after_as_of_except_deliberate(small):
         df = _q(db, f"SELECT {', '.join(cols)} FROM {table}")
         for c in cols:
             assert df[c].dropna().map(lambda v: bool(iso.match(v))).all(), (table, c)
-    cr = _q(db, "SELECT * FROM crimes")
+
+
+def test_crimes_are_committed_and_recorded_by_the_as_of_date(crimes):
+    cr = crimes
     assert (cr.committed_from <= AS_OF).all() and (cr.recorded_date <= AS_OF).all()
+
+
+def test_crimes_are_recorded_on_or_after_they_were_committed(crimes):
+    cr = crimes
     assert (cr.recorded_date >= cr.committed_from).all()
-    to = cr.dropna(subset=["committed_to"])
+
+
+def test_a_crime_period_ends_after_it_starts_and_by_the_as_of_date(crimes):
+    to = crimes.dropna(subset=["committed_to"])
     assert (to.committed_to >= to.committed_from).all() and (to.committed_to <= AS_OF).all()
+
+
+def test_no_nominal_is_born_after_the_as_of_date(small):
+    db, _, _ = small
     assert (_q(db, "SELECT dob FROM crime_nominals").dob.dropna() <= AS_OF).all()
-    # the deliberate exceptions: a handful of logs and stays after the extraction date
+
+
+def test_a_handful_of_intel_logs_fall_after_the_as_of_date_deliberately(small):
+    db, _, _ = small
     logs = _q(db, "SELECT log_date FROM intel_logs").log_date
     assert 0 < (logs > AS_OF).sum() < 0.01 * len(logs)
-    stays = _q(db, "SELECT * FROM pins_cell_stays")
+
+
+def test_some_cell_stays_start_after_the_as_of_date_deliberately(stays):
     assert (stays.stay_start > AS_OF).sum() >= 1
+
+
+def test_a_cell_stay_ends_on_or_after_it_starts(stays):
     ended = stays.dropna(subset=["stay_end"])
     assert (ended.stay_end >= ended.stay_start).all()
-    assert stays.stay_end.isna().any()  # people still in their cell
+
+
+def test_some_people_are_still_in_their_cell(stays):
+    assert stays.stay_end.isna().any()  # no stay_end: still in the cell at extraction
 
 
 def test_same_seed_same_bytes_different_seed_different(small, tmp_path):
@@ -98,31 +133,64 @@ def test_same_seed_same_bytes_different_seed_different(small, tmp_path):
     assert not list(tmp_path.glob("*.tmp"))  # written atomically, no leftovers
 
 
-def test_ground_truth_beside_the_database_not_inside(small):
-    db, summary, _ = small
+@pytest.fixture(scope="module")
+def truth_rows(small) -> list[dict]:
+    db, _, _ = small
+    with open(db.with_suffix(".truth.csv")) as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def planted_groups(truth_rows) -> set[str]:
+    return {r["planted_group_id"] for r in truth_rows}
+
+
+def test_ground_truth_files_sit_beside_the_database(small):
+    db, _, _ = small
     truth_csv = db.with_suffix(".truth.csv")
     truth_json = db.with_suffix(".truth.json")
     assert truth_csv.exists() and truth_json.exists()
-    with open(truth_csv) as fh:
-        rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["planted_group_id", "person_id", "role"]
-    assert {r["role"] for r in rows} == {"offender", "victim"}
-    groups = {r["planted_group_id"] for r in rows}
-    assert len(groups) == synth.PROFILES["small"].planted_groups
-    meta = json.loads(truth_json.read_text())
+
+
+def test_ground_truth_csv_lists_group_person_and_role(truth_rows):
+    assert list(truth_rows[0]) == ["planted_group_id", "person_id", "role"]
+    assert {r["role"] for r in truth_rows} == {"offender", "victim"}
+
+
+def test_ground_truth_holds_every_planted_group_of_the_profile(planted_groups):
+    assert len(planted_groups) == synth.PROFILES["small"].planted_groups
+
+
+def test_ground_truth_json_records_profile_seed_scale_and_group_count(small, planted_groups):
+    db, _, _ = small
+    meta = json.loads(db.with_suffix(".truth.json").read_text())
     assert meta["profile"] == "small" and meta["seed"] == 1 and meta["scale"] == 1.0
-    assert meta["planted"]["planted_groups"] == len(groups)
-    # the planted people are real nominals of the database ...
+    assert meta["planted"]["planted_groups"] == len(planted_groups)
+
+
+def test_planted_people_are_nominals_of_the_database(small, truth_rows):
+    db, _, _ = small
     people = set(_q(db, "SELECT DISTINCT person_id FROM crime_nominals").person_id.dropna())
-    assert {r["person_id"] for r in rows} <= people
-    # ... but nothing in the database says who was planted
+    assert {r["person_id"] for r in truth_rows} <= people
+
+
+def test_no_database_column_is_named_for_planting_or_truth(small):
+    db, _, _ = small
     with sqlite3.connect(db) as con:
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
             cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
             assert not any("planted" in c.lower() or "truth" in c.lower() for c in cols), table
+
+
+def test_no_database_value_is_a_planted_group_id(small, planted_groups):
+    db, _, _ = small
+    with sqlite3.connect(db) as con:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
             for c in cols:
-                marks = ",".join("?" * len(groups))
-                n = con.execute(f'SELECT COUNT(*) FROM {table} WHERE "{c}" IN ({marks})', sorted(groups)).fetchone()[0]
+                marks = ",".join("?" * len(planted_groups))
+                n = con.execute(f'SELECT COUNT(*) FROM {table} WHERE "{c}" IN ({marks})',
+                                sorted(planted_groups)).fetchone()[0]
                 assert n == 0, (table, c)
 
 
@@ -165,38 +233,94 @@ def test_offence_codes_come_from_the_home_office_list(small):
     assert set(_q(db, "SELECT DISTINCT ho_offence_code FROM crimes").ho_offence_code.dropna()) <= codes
 
 
-def test_small_profile_has_every_feature_the_pipeline_must_handle(small):
-    db, summary, _ = small
-    cr = _q(db, "SELECT * FROM crimes")
-    nom = _q(db, "SELECT * FROM crime_nominals")
-    ifc = _q(db, "SELECT * FROM crime_if_codes")
+@pytest.fixture(scope="module")
+def nominals(small) -> pd.DataFrame:
+    nom = _q(small[0], "SELECT * FROM crime_nominals")
     nom["role_u"] = nom.role.str.upper()
+    return nom
+
+
+@pytest.fixture(scope="module")
+def flagged_nominals(small, crimes, nominals) -> pd.DataFrame:
+    """Nominals of crimes flagged CAO, PPC or CSE, with the crime's committed_from."""
+    ifc = _q(small[0], "SELECT * FROM crime_if_codes")
     flagged = set(ifc.crime_id[ifc.if_code.isin(["CAO", "PPC", "CSE"])])
-    assert (cr.offence_type == "DA").any()
-    assert cr.mo_text.str.contains("Essex Road|smashed|card holder|grapes", case=False, na=False).any()
-    assert nom.role_u.isin(["WITNESS", "REPORTING PERSON"]).any()
-    assert nom.duplicated(keep=False).any()
+    return nominals[nominals.crime_id.isin(flagged)].merge(crimes[["crime_id", "committed_from"]], on="crime_id")
+
+
+@pytest.fixture(scope="module")
+def flagged_offenders(flagged_nominals) -> pd.DataFrame:
+    fl = flagged_nominals
+    return fl[fl.role_u.isin([r for r, k in extraction.ROLES.items() if k == "offender"])].dropna(subset=["person_id"])
+
+
+def test_small_profile_has_domestic_abuse_crimes(crimes):
+    assert (crimes.offence_type == "DA").any()
+
+
+def test_small_profile_has_innocent_mo_text_that_contains_search_words(crimes):
+    assert crimes.mo_text.str.contains("Essex Road|smashed|card holder|grapes", case=False, na=False).any()
+
+
+def test_small_profile_has_witnesses_and_reporting_persons(nominals):
+    assert nominals.role_u.isin(["WITNESS", "REPORTING PERSON"]).any()
+
+
+def test_small_profile_has_exact_duplicate_nominal_rows(nominals):
+    assert nominals.drop(columns="role_u").duplicated(keep=False).any()
+
+
+def test_small_profile_has_nominals_missing_id_dob_sex_and_ethnicity(nominals):
+    nom = nominals
     assert nom.person_id.isna().any() and nom.dob.isna().any() and nom.sex.isna().any() and nom.ethnicity.isna().any()
-    # flagged crimes: victims with a dob after the crime, under-10 offenders, shared victims
-    fl = nom[nom.crime_id.isin(flagged)].merge(cr[["crime_id", "committed_from"]], on="crime_id")
-    vic = fl[fl.role_u == "VICTIM"].dropna(subset=["person_id", "dob"])
+
+
+def test_small_profile_plants_victims_born_after_their_crime(small):
+    _, summary, _ = small
     assert summary["planted"]["victims_dob_after_crime"] >= 1
-    off = fl[fl.role_u.isin([r for r, k in extraction.ROLES.items() if k == "offender"])].dropna(subset=["person_id"])
+
+
+def test_small_profile_has_flagged_offenders_under_ten(flagged_offenders):
+    off = flagged_offenders
     age = pd.to_datetime(off.committed_from).dt.year - pd.to_datetime(off.dob).dt.year
     assert (age < 10).any()  # offenders under the age of criminal responsibility
-    per_victim = vic.merge(off[["crime_id", "person_id"]], on="crime_id", suffixes=("_v", "_o"))
+
+
+def test_small_profile_has_a_flagged_victim_shared_by_two_offenders(flagged_nominals, flagged_offenders):
+    fl = flagged_nominals
+    vic = fl[fl.role_u == "VICTIM"].dropna(subset=["person_id", "dob"])
+    per_victim = vic.merge(flagged_offenders[["crime_id", "person_id"]], on="crime_id", suffixes=("_v", "_o"))
     assert (per_victim.groupby("person_id_v").person_id_o.nunique() >= 2).any()
-    # SOC network overlaps the offenders; logs name offenders; cell shares of 30+ days
-    soc = set(_q(db, "SELECT person_id FROM soc_nominals").person_id)
-    all_off = set(nom.person_id[nom.role_u.isin(["OFFENDER", "SUSPECT", "DEFENDANT"])].dropna())
+
+
+def test_small_profile_soc_network_overlaps_the_offenders(small, nominals):
+    soc = set(_q(small[0], "SELECT person_id FROM soc_nominals").person_id)
+    all_off = set(nominals.person_id[nominals.role_u.isin(["OFFENDER", "SUSPECT", "DEFENDANT"])].dropna())
     assert soc & all_off
-    logs = _q(db, "SELECT l.*, n.person_id FROM intel_logs l JOIN intel_log_nominals n USING (log_id)")
-    included = ((logs.grading_system == "5x5x5") & logs.source_grade.isin(list("ABC"))
-                & logs.information_grade.isin(list("123"))) | ((logs.grading_system == "3x5x2")
-                & (logs.source_grade == "1") & logs.information_grade.isin(list("ABC")))
-    assert (included & logs.person_id.isin(set(off.person_id)) & (logs.log_date <= AS_OF)).any()
-    assert (~included).any()
-    stays = _q(db, "SELECT * FROM pins_cell_stays").fillna({"stay_end": AS_OF})
+
+
+@pytest.fixture(scope="module")
+def graded_logs(small) -> pd.DataFrame:
+    """Intel logs with their nominals, and whether the grading map lets each log in."""
+    logs = _q(small[0], "SELECT l.*, n.person_id FROM intel_logs l JOIN intel_log_nominals n USING (log_id)")
+    logs["included"] = ((logs.grading_system == "5x5x5") & logs.source_grade.isin(list("ABC"))
+                        & logs.information_grade.isin(list("123"))) | ((logs.grading_system == "3x5x2")
+                        & (logs.source_grade == "1") & logs.information_grade.isin(list("ABC")))
+    return logs
+
+
+def test_small_profile_has_well_graded_logs_naming_flagged_offenders_by_the_as_of_date(graded_logs,
+                                                                                        flagged_offenders):
+    logs, included = graded_logs, graded_logs.included
+    assert (included & logs.person_id.isin(set(flagged_offenders.person_id)) & (logs.log_date <= AS_OF)).any()
+
+
+def test_small_profile_has_logs_graded_too_low_to_use(graded_logs):
+    assert (~graded_logs.included).any()
+
+
+def test_small_profile_has_cell_shares_either_side_of_30_days(stays):
+    stays = stays.fillna({"stay_end": AS_OF})
     pairs = stays.merge(stays, on=["establishment", "cell_id"])
     pairs = pairs[pairs.person_id_x < pairs.person_id_y]
     ov = (pd.to_datetime(pairs[["stay_end_x", "stay_end_y"]].min(axis=1))

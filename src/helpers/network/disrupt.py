@@ -14,7 +14,7 @@ import pandas as pd
 from .. import dismantle as dm
 from .graph import Network
 
-DISMANTLE_SHARE = 0.01        # target: heaviest remaining component <= 1% of harm
+DISMANTLE_SHARE = dm.DEFAULT_SHARE   # target: heaviest remaining component <= 1% of harm (one home: dismantle)
 
 
 def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, removable: np.ndarray,

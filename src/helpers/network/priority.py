@@ -43,7 +43,7 @@ from .. import harm as hm
 from ..linking import decay
 from .graph import sig
 
-DEFAULT_WEIGHTS = {"harm": 0.60, "victims": 0.25, "recency": 0.05, "soc": 0.10}
+# The weights have one home, config/params.yml (priority_weights); every caller passes them.
 EVIDENCE_POINTS = {"crime": 1.0, "pins": 0.5, "small_log": 0.25}
 HIGH_SHARE, MEDIUM_SHARE = 0.10, 0.30
 DEPENDENT_RHO = 0.99
@@ -131,22 +131,22 @@ def _p(x: pd.Series) -> pd.Series:
     return x.rank(pct=True).where(x > 0, 0.0) if len(x) else x
 
 
-def formula(weights: dict[str, float] | None = None) -> str:
+def formula(weights: dict[str, float]) -> str:
     """The priority formula with this run's weights, in words (notebook 05 and the report print it).
 
     >>> formula({"harm": 0.6, "victims": 0.25, "recency": 0.05, "soc": 0.1}).split(" + ")[1:]
     ['0.25 × P(shared child victims)', '0.05 × recency', '0.10 × SOC)']
     """
-    w = DEFAULT_WEIGHTS | (weights or {})
+    w = weights
     return (f"priority_score = evidence strength × ({w['harm']:.2f} × P(harm) + {w['victims']:.2f} × "
             f"P(shared child victims) + {w['recency']:.2f} × recency + {w['soc']:.2f} × SOC)")
 
 
 def prioritise(groups_df: pd.DataFrame, as_of: pd.Timestamp, recency_hl: float,
-               weights: dict[str, float] | None = None, basis: str = "cchi",
+               weights: dict[str, float], basis: str = "cchi",
                high_band_max_groups: int = 50) -> pd.DataFrame:
     """Add recency, priority_score, priority_rank (1 = first) and priority_band; sorted by group_id."""
-    w = DEFAULT_WEIGHTS | (weights or {})
+    w = weights
     d = groups_df.copy()
     age = (as_of - pd.to_datetime(d["last_activity"])).dt.days.astype(float)
     d["recency"] = sig(pd.Series(decay(age, recency_hl), index=d.index).fillna(0.0))  # linking's one decay

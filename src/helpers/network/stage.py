@@ -9,8 +9,6 @@ identical files whatever order the database returned rows in.
 """
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,7 +18,8 @@ import pandas as pd
 from .. import dismantle as dm
 from .. import harm as hm
 from .. import people as ppl
-from ..store import load_work, read_table, write_table
+from ..store import load_work, read_table, write_facts, write_table
+from ..store import read_facts as store_read_facts
 from . import priority as pri
 from .centrality import centrality, pagerank
 from .disrupt import DISMANTLE_SHARE, dismantle_ranks
@@ -38,13 +37,13 @@ class Settings:
     as_of: pd.Timestamp
     proximity_half_life: float
     recency_half_life: float
-    max_group_size: int = 150
-    seed: int = 20210315
-    max_victim_age: int = 17
-    strong_log_max_people: int = 5
-    high_band_max_groups: int = 50
-    priority_weights: dict = field(default_factory=dict)
-    consensus_seeds: int = 3
+    max_group_size: int
+    seed: int
+    max_victim_age: int
+    strong_log_max_people: int
+    high_band_max_groups: int
+    priority_weights: dict
+    consensus_seeds: int
     stability_reps: int = 2
 
 
@@ -218,17 +217,12 @@ def headline(res: Result, inp: Inputs, st: Settings) -> dict:
     }
 
 
-def facts_table(facts: dict) -> pd.DataFrame:
-    """One row per fact: name and value as JSON text (numbers, text, null for NaN)."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else
-                 (v.item() if isinstance(v, np.generic) else v)) for k, v in facts.items()}
-    return pd.DataFrame({"fact": list(clean), "value": [json.dumps(clean[k]) for k in clean]})
-
-
 def read_facts(out_dir: str) -> dict:
     """The headline facts a finished stage 05 wrote."""
-    t = read_table(out_dir, "network_facts")
-    return {f: json.loads(v) for f, v in zip(t["fact"], t["value"], strict=False)}
+    facts = store_read_facts(out_dir, "network_facts")
+    if facts is None:
+        raise FileNotFoundError(f"No network_facts table under {out_dir}/tables: run stage 05 first.")
+    return facts
 
 
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
@@ -249,19 +243,19 @@ def write_tables(out_dir: str, inp: Inputs, res: Result) -> None:
     write_table(out_dir, "harm_concentration", _rounded(hm.concentration_table(inp.people_harm, res.groups)))
     for name, df in res.tables.items():
         write_table(out_dir, name, _rounded(df))
-    write_table(out_dir, "network_facts", facts_table(res.facts))
+    write_facts(out_dir, "network_facts", res.facts)
 
 
 def run_stage(out_dir: str, harm_weights: str, as_of: str, proximity_half_life_days: float,
               recency_half_life_days: float, max_group_size: int, seed: int, max_victim_age: int,
-              strong_log_max_people: int = 5, high_band_max_groups: int = 50,
-              priority_weights: dict | None = None, consensus_seeds: int = 3, stability_reps: int = 2,
+              strong_log_max_people: int, high_band_max_groups: int,
+              priority_weights: dict, consensus_seeds: int, stability_reps: int = 2,
               progress: Callable[[str], None] = print) -> Result:
     """Notebook 05: harm, groups, priorities, dismantling, SOC overlap, stability; writes every table."""
     inp = load_inputs(out_dir, harm_weights)
     st = Settings(pd.Timestamp(as_of), float(proximity_half_life_days), float(recency_half_life_days),
                   int(max_group_size), int(seed), int(max_victim_age), int(strong_log_max_people),
-                  int(high_band_max_groups), dict(priority_weights or {}), int(consensus_seeds), int(stability_reps))
+                  int(high_band_max_groups), dict(priority_weights), int(consensus_seeds), int(stability_reps))
     res = analyse(inp, st, progress)
     write_tables(out_dir, inp, res)
     return res

@@ -9,6 +9,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from .. import dismantle as dm
+from .. import labels
 from .graph import CSE_SOURCES, sig
 
 
@@ -42,8 +44,7 @@ def band_summary(groups_df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-METHOD_LABELS = {"corehd": "CoreHD (harm tie-breaks)", "targeted": "harm-targeted adaptive degree",
-                 "degree": "adaptive degree", "betweenness": "adaptive betweenness", "random": "random order"}
+METHOD_LABELS = {code: m.label for code, m in dm.METHODS.items()}  # the one method registry: dismantle.METHODS
 
 
 def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
@@ -104,26 +105,7 @@ def structure(nd: pd.DataFrame, g: pd.DataFrame, edges: pd.DataFrame, n_largest:
     )
 
 
-LABELS = {
-    "index": "Index", "status": "Status", "n_codes": "Offence codes", "n_crimes": "Crimes", "ho_code": "Offence code",
-    "unit": "Unit", "units": "Units", "top_share": "Top share", "n_units": "Units in the top share",
-    "harm_share": "Share of harm",
-    "gini": "Gini", "n_offenders": "Offenders",
-    "size": "People in the group", "groups": "Groups", "people": "People", "offenders": "Offenders",
-    "who": "Who", "degree_median": "Links (median)", "degree_p90": "Links (90th percentile)",
-    "betweenness_median": "Betweenness (median)", "betweenness_p90": "Betweenness (90th percentile)",
-    "pagerank_x_n_median": "PageRank × people (median; 1 = average)",
-    "priority_band": "Priority band", "share_cchi_harm": "Share of CCHI harm", "share_ons_harm": "Share of ONS harm",
-    "groups_reaching_soc": "Groups reaching SOC", "median_recency": "Recency (median)",
-    "median_evidence": "Evidence strength (median)", "median_stability": "Stability (median)",
-    "constraint": "Constraint", "largest_left_share": "Share of harm in the heaviest set left",
-    "method": "Method", "reinsertion": "Reinsertion", "finished": "Finished", "n_removed": "People removed",
-"removed_to_1pct_people": "People removed to leave no set over 1% of people",
-    "R_harm": "Robustness R (lower is better)", "harm_share_removed": "Share of harm held by those removed",
-    "measure": "Measure", "count": "Count", "share": "Share",
-    "scenario": "Scenario", "ranking": "Ranking", "k": "Size compared (k)", "n_runs": "Runs", "mean": "Mean",
-    "min": "Lowest",
-}
+LABELS = labels.COLUMNS  # the one label map (config/labels.yml)
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:

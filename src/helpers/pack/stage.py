@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import changes, exports
+from .. import changes, exports, labels
 from ..config import resolve_path
 from . import columns as C
 from . import data, draw, html, reasons
@@ -16,14 +16,7 @@ from . import data, draw, html, reasons
 MARKING = "OFFICIAL-SENSITIVE \u2014 restricted to Intelligence"
 DEFAULT_SEED = 20210315  # config/params.yml's seed: the drawings' layouts are seeded with it
 
-NOMINAL_LABELS = {
-    "person_id": "id", "current_age": "current age", "sex": "sex", "group_id": "group",
-    "group_priority": "group priority", "group_band": "priority band", "cse_offender": "CSE offender",
-    "harm_cchi": "harm (CCHI days)", "harm_ons": "harm (ONS CSS)", "centrality": "centrality",
-    "disruption_order": "disruption order", "soc_group": "SOC group", "routing": "routing instruction",
-    "reasons": "reasons", "person_a": "person", "person_b": "linked to", "link": "link", "reason": "reason",
-    "stable_group_id": "stable group id", "prev_group_id": "previous group", "status": "status",
-}
+NOMINAL_LABELS = labels.PACK_COLUMNS  # the one label map (config/labels.yml)
 
 
 def _round(v: object, k: int) -> object:

@@ -36,7 +36,7 @@ from .render import (CSS, FILTER, RESTRICTED, SUBTITLE, TITLE, combine_notebooks
                      render, write_sections)
 from .sections import (REPORT_DIR, TEMPLATES, _changes_section, _network_sentences, _stability_sentence,
                        back_matter, excluded_rows, front_matter, grading_table, long_date, search_terms_table,
-                       source_origin, table_facts)
+                       source_origin)
 
 __all__ = ["CRIME_COLUMNS", "CSS", "FILTER", "HEADERS", "PERSON_COLUMNS", "PRIMARY", "REPORT_DIR", "RESTRICTED",
            "RULE_WORDS", "SECONDARY", "SECONDARY_MARK", "STAGES", "SUBTITLE", "TEMPLATES", "TITLE",
@@ -44,5 +44,5 @@ __all__ = ["CRIME_COLUMNS", "CSS", "FILTER", "HEADERS", "PERSON_COLUMNS", "PRIMA
            "display_module", "excluded_rows", "exclusions_table", "figure", "figure_png", "fmt_count",
            "front_matter", "grading_table", "html_text", "identifiers", "is_restricted", "ledger_html",
            "long_date", "md", "pandoc_path", "pct", "render", "rule_label", "search_terms_table",
-           "source_origin", "suppress", "table", "table_facts", "table_html", "table_markdown", "text",
+           "source_origin", "suppress", "table", "table_html", "table_markdown", "text",
            "write_sections", "_changes_section", "_network_sentences", "_stability_sentence"]

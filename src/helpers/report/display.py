@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from .. import plots
+from .. import labels, plots
 from .disclosure import SECONDARY_MARK, suppress
 
 # --- notebook-facing helpers ---------------------------------------------------------
@@ -57,21 +57,17 @@ def _cell(v) -> str:
     return v.replace("-", "\u2011") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else v
 
 
-# Raw column names some tables carry, and their headers in the report.
-HEADERS = {"rows_in": "Rows in", "rows_excluded": "Excluded", "rows_out": "Rows out",
-           "missing_pct": "Missing %", "matched_rules": "Matched rules", "stage": "Stage", "rule": "Rule",
-           "unit": "Unit"}
-# Raw values of stage / rule columns, and how the report writes them.
-STAGES = {"extraction": "Extraction", "selection": "Selection", "full_table": "Full table",
-          "final_table": "Final table", "linking": "Linking"}
-RULE_WORDS = {"title": "title", "if_code": "crime flag", "mo": "MO"}
+# The one label map (config/labels.yml): column headers, ledger stages and rule words.
+HEADERS = labels.COLUMNS
+STAGES = labels.STAGES
+RULE_WORDS = labels.RULES
 
 
 def rule_label(rules) -> str:
     """Matched selection rules for people: 'title|mo' -> 'title + MO'."""
     if rules is None or (not isinstance(rules, str) and pd.isna(rules)):
         return ""
-    return " + ".join(RULE_WORDS.get(r, r) for r in str(rules).split("|") if r)
+    return labels.rule_words(rules)
 
 
 def _plain_number_col(name: str) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import plots
+from .. import plots, store
 from ..config import ROOT, resolve_path
 from .disclosure import _read
 from .display import _cell, figure_png, fmt_count, ledger_html, pct, table_markdown
@@ -19,7 +19,6 @@ REPORT_DIR = ROOT / "report"
 TEMPLATES = REPORT_DIR / "templates"
 
 
-table_facts = plots.table_facts  # one home: the numbers are computed in plots (stage 04)
 
 
 def excluded_rows(exclusions: pd.DataFrame, rule_prefix: str) -> int:
@@ -236,6 +235,24 @@ def _network_sentences(run_dir: Path, below: int) -> list[str]:
     return out
 
 
+def _stage_facts(run_dir: Path, full: pd.DataFrame | None, start: str, end: str) -> tuple[dict | None, dict | None]:
+    """The headline facts stages 02 and 03 wrote (one home: `filtering.headline`, `linking.headline`).
+    A run folder from before the facts tables gets them from the same two functions."""
+    from .. import filtering, linking
+
+    ff, lf = store.read_facts(run_dir, "filtering_facts"), store.read_facts(run_dir, "linking_facts")
+    if full is None:
+        return ff, lf
+    if ff is None:
+        ex = _read(run_dir, "exclusions", ["rule", "rows_excluded"])
+        ff = filtering.headline(_read(run_dir, "full_table", None), ex if ex is not None else
+                                pd.DataFrame({"rule": [], "rows_excluded": []}), start, end)
+    if lf is None:
+        final = _read(run_dir, "final_table", ["offender_a", "crime_a", "offender_b", "crime_b"])
+        lf = linking.headline(final, full, start, end) if final is not None else None
+    return ff, lf
+
+
 def front_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
     """Summary of findings, terminology and aim: Markdown per section file name."""
     p = manifest.get("parameters", {})
@@ -244,21 +261,21 @@ def front_matter(run_dir: Path, manifest: dict) -> dict[str, str]:
     y0, y1, n_years = _years(start, end)
     full = _read(run_dir, "full_table", ["crime_id", "offender_id", "victim_id", "crime_date",
                                          "offender_ethnicity"])
-    final = _read(run_dir, "final_table", ["offender_a", "crime_a", "offender_b", "crime_b"])
+    ff, lf = _stage_facts(run_dir, full, start, end)
     bullets, figure_md = [], ""
-    if full is not None:
-        f = table_facts(full, final, start, end)
-        bullets.append(f"In the {n_years} years {y0} to {y1}, {fmt_count(f['window_crimes_full'], below)} "
+    if full is not None and ff is not None:
+        bullets.append(f"In the {n_years} years {y0} to {y1}, {fmt_count(ff['crimes_in_window'], below)} "
                        "such recorded crimes were identified where at least one identifiable victim and at "
                        "least one identifiable offender were recorded.")
-        if final is not None:
-            bullets.append(f"Of these, in the same period, {fmt_count(f['window_crimes_final'], below)} crimes "
-                           f"({pct(f['window_crimes_final'], f['window_crimes_full'])}) were involved in links "
+        if lf is not None:
+            bullets.append(f"Of these, in the same period, {fmt_count(lf['crimes_in_window'], below)} crimes "
+                           f"({pct(lf['crimes_in_window'], ff['crimes_in_window'])}) were involved in links "
                            "between offenders through a shared victim. These are the potential CSE crimes.")
         png = figure_png(plots.offender_ethnicity_window(full, start, end), height=3.2)
+        unknown = pct(ff["offenders_in_window_ethnicity_unknown"], ff["offenders_in_window"])
         bullets.append(f"In the majority of instances the ethnicity of the offender was not recorded in the "
-                       f"crimes system: for {f['window_offender_eth_unknown_pct']} of the "
-                       f"{fmt_count(f['window_offenders'], below)} offenders with a crime in {y0} to {y1}. "
+                       f"crimes system: for {unknown} of the "
+                       f"{fmt_count(ff['offenders_in_window'], below)} offenders with a crime in {y0} to {y1}. "
                        "Their distribution is shown below.")
         figure_md = (f"![Distribution of offender ethnicities for the period {y0}–{y1}, full table]"
                      f"(data:image/png;base64,{base64.b64encode(png).decode()})")
