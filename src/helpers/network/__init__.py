@@ -28,6 +28,7 @@ from .views import (
                     labelled,
                     overlap_view,
                     size_band,
+                    stability_verdict,
                     structure,
                     table_or_sentence,
 )
@@ -36,4 +37,5 @@ __all__ = ["CSE_SOURCES", "DISMANTLE_SHARE", "Ensemble", "Inputs", "LABELS", "ME
            "Settings", "analyse", "band_summary", "build", "centrality", "centrality_summary", "comparison_view",
            "consensus", "cse_pairs", "dismantle_ranks", "evidence_strength", "find_groups", "group_table", "harm_basis",
            "label", "labelled", "load_inputs", "node_harm", "overlap_view", "pagerank", "prioritise", "read_facts",
-           "run_stage", "sig", "size_band", "soc_overlap", "stability", "structure", "table_or_sentence"]
+           "run_stage", "sig", "size_band", "soc_overlap", "stability", "stability_verdict", "structure",
+           "table_or_sentence"]

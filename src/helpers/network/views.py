@@ -47,6 +47,31 @@ def band_summary(groups_df: pd.DataFrame) -> pd.DataFrame:
 METHOD_LABELS = {code: m.label for code, m in dm.METHODS.items()}  # the one method registry: dismantle.METHODS
 
 
+STABLE_JACCARD = 0.70   # the stability target: top-group overlap (Jaccard) with the unperturbed run
+
+
+def stability_verdict(stab: pd.DataFrame) -> str | None:
+    """The one wording of the stability verdict (notebook 05 and the report's summary).
+
+    >>> t = pd.DataFrame({"ranking": ["people in the top groups by priority"] * 2, "scenario": ["a", "b"],
+    ...                   "mean": [0.9, 0.8], "min": [0.75, 0.6]})
+    >>> stability_verdict(t).split(":")[0]
+    'The people in the ten highest-priority groups change noticeably when the inputs are perturbed'
+    """
+    if not len(stab) or not {"ranking", "mean", "min"} <= set(stab.columns):
+        return None
+    top = stab.loc[stab["ranking"].astype(str).str.contains("top groups", case=False)]
+    if not len(top):
+        return None
+    lo, hi = float(top["min"].min()), float(top["mean"].max())
+    word = ("change a lot" if lo < 0.5 else "change noticeably" if lo < STABLE_JACCARD else "are stable")
+    span = f"{lo:.2f}" if round(lo, 2) == round(hi, 2) else f"{lo:.2f} to {hi:.2f}"
+    n = top["scenario"].nunique() if "scenario" in top else len(top)
+    return (f"The people in the ten highest-priority groups {word} when the inputs are perturbed: their overlap "
+            f"(Jaccard) with the unperturbed run is {span} across {n} scenarios (lowest run to best mean; "
+            f"target {STABLE_JACCARD:.2f}; stability table in the harm section).")
+
+
 def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:
     """Display view of the comparison: R to 2 significant figures, plain-English headers."""
     d = cmp.copy()

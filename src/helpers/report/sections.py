@@ -152,20 +152,12 @@ def _safeguarding_section(run_dir: Path, below: int, max_victim_age: int) -> str
 
 def _stability_sentence(run_dir: Path) -> str | None:
     """How stable the top groups are, from the stability table notebook 05 shows (one wording)."""
+    from ..network.views import stability_verdict
+
     st = _read(run_dir, "stability")
-    if st is None or not len(st) or not {"ranking", "mean", "min"} <= set(st.columns):
-        return None
-    top = st.loc[st["ranking"].astype(str).str.contains("top groups", case=False)]
-    if not len(top):
-        return None
-    lo, hi = float(top["min"].min()), float(top["mean"].max())
-    word = ("change a lot" if lo < 0.5 else "change noticeably" if lo < 0.7 else "are stable")
-    span = f"{lo:.2f}" if round(lo, 2) == round(hi, 2) else f"{lo:.2f} to {hi:.2f}"
-    n = top["scenario"].nunique() if "scenario" in top else len(top)
-    return (f"The people in the ten highest-priority groups {word} when the inputs are perturbed: their overlap "
-            f"(Jaccard) with the unperturbed run is {span} across {n} scenarios (lowest run to best mean; "
-            "target 0.70; stability table in the harm section). Even so, the list is a starting point for an "
-            "analyst's review, not a ranking to act on directly.")
+    words = stability_verdict(st) if st is not None else None
+    return None if words is None else (words + " Even so, the list is a starting point for an analyst's "
+                                       "review, not a ranking to act on directly.")
 
 
 def _harm_status_sentence(p: dict) -> str | None:
