@@ -205,18 +205,18 @@ class Params(BaseModel):
     search_terms: str
     grading_map: str
     harm_weights: str
-    safeguarding_rules: str = "config/safeguarding.yml"
+    safeguarding_rules: str
     suppress_below: int = Field(ge=1)
     review_sample_per_rule: int = Field(ge=0)
     seed: int
     max_group_size: int = Field(ge=3)
-    strong_log_max_people: int = Field(default=5, ge=2)
-    high_band_max_groups: int = Field(default=50, ge=1)
-    priority_weights: dict[str, float]  # no default here: config/params.yml is the weights' one home
-    consensus_seeds: int = Field(default=3, ge=1)
+    strong_log_max_people: int = Field(ge=2)
+    high_band_max_groups: int = Field(ge=1)
+    priority_weights: dict[str, float]  # no defaults here: config/params.yml is every value's one home
+    consensus_seeds: int = Field(ge=1)
     out_dir: str
     compare_with: str | None = None
-    pack_top_groups: int = Field(default=20, ge=1)
+    pack_top_groups: int = Field(ge=1)
 
     @field_validator("as_of", "summary_start", "summary_end", mode="before")
     @classmethod

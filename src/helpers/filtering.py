@@ -268,9 +268,7 @@ def headline(ft: pd.DataFrame, exclusions: pd.DataFrame, summary_start: str,
     """The counts the force's report opens with (sections 4 and 9.1): the one home of these
     formulas. `run_stage` writes them as `filtering_facts`; notebooks and the summary read that."""
     crimes = ft.drop_duplicates("crime_id")
-    dates = pd.to_datetime(ft["crime_date"])
-    in_window = pd.to_datetime(crimes["crime_date"]).between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))
-    window = ft.loc[dates.between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))]
+    window = ft.loc[pd.to_datetime(ft["crime_date"]).between(pd.Timestamp(summary_start), pd.Timestamp(summary_end))]
     window_offenders = window.drop_duplicates("offender_id")
     per_crime = ft.groupby("crime_id")["offender_id"].nunique()
     ex = exclusions.groupby("rule")["rows_excluded"].sum()
@@ -280,7 +278,7 @@ def headline(ft: pd.DataFrame, exclusions: pd.DataFrame, summary_start: str,
         "offenders_in_window_ethnicity_unknown":
             int(people.ethnicity_unknown(window_offenders["offender_ethnicity"]).sum()),
         "rows": len(ft), "offenders": ft["offender_id"].nunique(), "victims": ft["victim_id"].nunique(),
-        "crimes": len(crimes), "crimes_in_window": int(in_window.sum()),
+        "crimes": len(crimes), "crimes_in_window": window["crime_id"].nunique(),
         "offender_under_min_rows": int(ex[under].sum()) if under else 0,
         "victim_born_after_rows": (int(ft["victim_dob_after_crime"].sum())  # null: a table without the flag
                                    if "victim_dob_after_crime" in ft else None),

@@ -232,3 +232,25 @@ def test_the_printed_formula_carries_the_runs_weights():
     text = priority.formula({"harm": 0.5, "victims": 0.3, "recency": 0.1, "soc": 0.1})
     assert text == ("priority_score = evidence strength × (0.50 × P(harm) + 0.30 × P(shared child victims) "
                     "+ 0.10 × recency + 0.10 × SOC)")
+
+
+def _stab(mins, means):
+    return pd.DataFrame({"ranking": ["people in the top groups by priority"] * len(mins),
+                         "scenario": [f"s{i}" for i in range(len(mins))], "mean": means, "min": mins})
+
+
+def test_stability_verdict_words_follow_the_lowest_overlap_against_the_0_70_target():
+    # lowest 0.45 < 0.5: a lot; 0.60 < 0.70: noticeably; 0.70 and above: stable
+    assert network.stability_verdict(_stab([0.45, 0.9], [0.8, 0.95])) == (
+        "The people in the ten highest-priority groups change a lot when the inputs are perturbed: their overlap "
+        "(Jaccard) with the unperturbed run is 0.45 to 0.95 across 2 scenarios (lowest run to best mean; "
+        "target 0.70).")
+    assert "change noticeably" in network.stability_verdict(_stab([0.60], [0.80]))
+    assert "groups are stable" in network.stability_verdict(_stab([0.70], [0.70]))
+    assert "is 0.70 across 1 scenarios" in network.stability_verdict(_stab([0.70], [0.70]))
+
+
+def test_stability_verdict_is_silent_without_a_top_groups_row():
+    other = _stab([0.1], [0.1]).assign(ranking="share of people keeping their band")
+    assert network.stability_verdict(other) is None
+    assert network.stability_verdict(other.iloc[0:0]) is None

@@ -69,7 +69,7 @@ def stability_verdict(stab: pd.DataFrame) -> str | None:
     n = top["scenario"].nunique() if "scenario" in top else len(top)
     return (f"The people in the ten highest-priority groups {word} when the inputs are perturbed: their overlap "
             f"(Jaccard) with the unperturbed run is {span} across {n} scenarios (lowest run to best mean; "
-            f"target {STABLE_JACCARD:.2f}; stability table in the harm section).")
+            f"target {STABLE_JACCARD:.2f}).")
 
 
 def comparison_view(cmp: pd.DataFrame) -> pd.DataFrame:

@@ -156,8 +156,9 @@ def _stability_sentence(run_dir: Path) -> str | None:
 
     st = _read(run_dir, "stability")
     words = stability_verdict(st) if st is not None else None
-    return None if words is None else (words + " Even so, the list is a starting point for an analyst's "
-                                       "review, not a ranking to act on directly.")
+    return None if words is None else (words + " The stability table is in the harm section. Even so, the list "
+                                       "is a starting point for an analyst's review, not a ranking to act on "
+                                       "directly.")
 
 
 def _harm_status_sentence(p: dict) -> str | None:
@@ -237,7 +238,7 @@ def _stage_facts(run_dir: Path, full: pd.DataFrame | None, start: str, end: str)
         return ff, lf
     if ff is None:
         ex = _read(run_dir, "exclusions", ["rule", "rows_excluded"])
-        ff = filtering.headline(_read(run_dir, "full_table", None), ex if ex is not None else
+        ff = filtering.headline(full, ex if ex is not None else
                                 pd.DataFrame({"rule": [], "rows_excluded": []}), start, end)
     if lf is None:
         final = _read(run_dir, "final_table", ["offender_a", "crime_a", "offender_b", "crime_b"])
