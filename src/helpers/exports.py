@@ -19,6 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from .config import resolve_path
+from .frames import isin
 from .pack import columns as C
 
 NODE_ATTRS = {  # nominals column -> export attribute (type follows the column)
@@ -56,17 +57,31 @@ def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
     if "n_links" not in e:
         e["n_links"] = 1
-    e = e.sort_values(["a", "b", "source"], kind="mergesort")
+    if e.duplicated(["a", "b", "source"]).any():  # several rows of one source: that source's weight is their sum
+        e = e.groupby(["a", "b", "source"], sort=True, as_index=False).agg(weight=("weight", "sum"),
+                                                                          n_links=("n_links", "sum"))
+    e = e.sort_values(["a", "b", "source"], kind="mergesort").reset_index(drop=True)
     sources = sorted(set(e["source"]))
-    for (a, b), rows in e.groupby(["a", "b"], sort=True):
-        attrs: dict[str, object] = {"sources": "|".join(rows["source"]), "weight": float(rows["weight"].sum()),
-                                    "n_links": int(rows["n_links"].sum())}
-        per = dict(zip(rows["source"], rows["weight"].astype(float), strict=True))
-        attrs.update({f"weight_{s}": float(per.get(s, 0.0)) for s in sources})
+    # One row per pair, built column-wise (a pair has at most one row per source, in source order, so
+    # adding the per-source weights in that order gives the same float as summing the pair's rows).
+    e["weight"] = e["weight"].astype(float)
+    per = e.pivot(index=["a", "b"], columns="source", values="weight")
+    pairs = e.groupby(["a", "b"], sort=True).agg(sources=("source", "|".join), n_links=("n_links", "sum"))
+    per = per.reindex(pairs.index)
+    total = pd.Series(0.0, index=pairs.index)
+    for s in sources:
+        total = total + per[s].fillna(0.0)
+    cols = {"sources": pairs["sources"].astype(str).tolist(), "weight": total.astype(float).tolist(),
+            "n_links": pairs["n_links"].astype(int).tolist()}
+    cols |= {f"weight_{s}": per[s].fillna(0.0).astype(float).tolist() for s in sources}
+    names = list(cols)
+    a_ids = [str(x) for x in pairs.index.get_level_values("a")]
+    b_ids = [str(x) for x in pairs.index.get_level_values("b")]
+    for a, b, *vals in zip(a_ids, b_ids, *cols.values(), strict=True):
         for p in (a, b):
             if p not in g:
-                g.add_node(str(p), label=str(p))
-        g.add_edge(str(a), str(b), **attrs)
+                g.add_node(p, label=p)
+        g.add_edge(a, b, **dict(zip(names, vals, strict=True)))
     return g
 
 
@@ -114,7 +129,7 @@ def write(out_dir: str | Path, nominals: pd.DataFrame, edges: pd.DataFrame, evid
     d.mkdir(parents=True, exist_ok=True)
     people = set(nominals["person_id"])
     E = C.EDGE
-    edges = edges.loc[edges[E["a"]].isin(people) & edges[E["b"]].isin(people)]
+    edges = edges.loc[isin(edges[E["a"]], people) & isin(edges[E["b"]], people)]
     g = graph(nominals, edges)
     paths = {"graphml": d / "network.graphml", "gexf": d / "network.gexf",
              "i2_entities": d / "i2_entities.csv", "i2_links": d / "i2_links.csv"}
@@ -122,7 +137,7 @@ def write(out_dir: str | Path, nominals: pd.DataFrame, edges: pd.DataFrame, evid
     nx.write_gexf(g, paths["gexf"])
     _fix_gexf_date(paths["gexf"])
     i2_entities(nominals).to_csv(paths["i2_entities"], index=False, lineterminator="\n")
-    ev = evidence.loc[evidence[C.EVIDENCE["a"]].isin(people) & evidence[C.EVIDENCE["b"]].isin(people)]
+    ev = evidence.loc[isin(evidence[C.EVIDENCE["a"]], people) & isin(evidence[C.EVIDENCE["b"]], people)]
     i2_links(ev, intel).to_csv(paths["i2_links"], index=False, lineterminator="\n")
     return paths
 

@@ -30,6 +30,7 @@ import yaml
 
 from .config import PARAMS_FILE, REFERENCE_DIR, mask_url, resolve_db_url, resolve_path
 from .config import connect_url as config_connect_url
+from .frames import isin
 from .store import ExclusionLedger, file_hash, frame_hash
 
 # CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
@@ -536,7 +537,7 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None  # n
 
     for child, col, parent, key in PARENTS:
         df = out[child]
-        orphan = ~df[col].isin(set(out[parent][key]))
+        orphan = ~isin(df[col], out[parent][key])
         rule = f"{child}: {col} missing or not in {parent} (orphan row)"
         out[child] = ledger.apply(rule, df, orphan).reset_index(drop=True)
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import people
 from .extraction import ROLES
+from .frames import isin
 from .store import ExclusionLedger
 
 RULES = ("title", "if_code", "mo")
@@ -136,7 +137,7 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
     kept = crimes_l.apply("domestic abuse (offence_type DA)", kept, da, "crimes")
     flags = flags[~da.to_numpy()].reset_index(drop=True)
 
-    nom = nominals[nominals["crime_id"].isin(set(kept["crime_id"]))].copy()
+    nom = nominals[isin(nominals["crime_id"], kept["crime_id"])].copy()
     nom["kind"] = nom["role"].map(ROLES)
     nom_l = ExclusionLedger("selection")
     nom = nom_l.apply("witness or reporting person (neither victim nor offender)", nom,
@@ -182,7 +183,7 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
     exclusions = pd.concat([crimes_l.frame(), nom_l.frame(), row_l.frame()], ignore_index=True)
     quality = data_quality(full, people)
     sample = review_sample(kept, flags, tables["crime_if_codes"], review_per_rule, seed)
-    return Selection(full, flags[flags["crime_id"].isin(set(kept["crime_id"]))].reset_index(drop=True),
+    return Selection(full, flags[isin(flags["crime_id"], kept["crime_id"])].reset_index(drop=True),
                      exclusions, quality, sample)
 
 
@@ -203,8 +204,8 @@ def _attach_people(rows: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
 
 def data_quality(full: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """What was adjusted or found inconsistent, in the force report's terms (section 9.1)."""
-    victims = people[people["person_id"].isin(set(full["victim_id"]))]
-    offenders = people[people["person_id"].isin(set(full["offender_id"]))]
+    victims = people[isin(people["person_id"], full["victim_id"])]
+    offenders = people[isin(people["person_id"], full["offender_id"])]
     items = [
         ("full-table rows whose victim was born after the crime (age set to 0, kept)",
          int(full["victim_dob_after_crime"].sum())),
@@ -236,7 +237,7 @@ def review_sample(crimes: pd.DataFrame, flags: pd.DataFrame, if_codes: pd.DataFr
         idx = np.sort(rng.choice(len(pool), size=take, replace=False)) if take else np.array([], int)
         parts.append(pool.iloc[idx].assign(sampled_for=rule))
     out = pd.concat(parts, ignore_index=True)
-    codes = (if_codes[if_codes["crime_id"].isin(set(out["crime_id"]))].sort_values(["crime_id", "if_code"])
+    codes = (if_codes[isin(if_codes["crime_id"], out["crime_id"])].sort_values(["crime_id", "if_code"])
              .groupby("crime_id")["if_code"].agg(";".join).rename("if_codes"))
     out = out.merge(codes, on="crime_id", how="left")
     cols = ["sampled_for", "crime_id", "matched_rules", "offence_title", "if_codes", "mo_text"]
@@ -294,7 +295,7 @@ def rule_counts(flags: pd.DataFrame, full_table: pd.DataFrame) -> pd.DataFrame:
     mostly fall out at the age rules (adult victims), which is what the review
     sample lets an analyst check.
     """
-    in_full = flags["crime_id"].isin(set(full_table["crime_id"]))
+    in_full = isin(flags["crime_id"], full_table["crime_id"])
     out = (flags.assign(in_full=in_full).groupby("matched_rules")
            .agg(selected=("crime_id", "size"), in_full=("in_full", "sum")).reset_index())
     out = out.sort_values(["selected", "matched_rules"], ascending=[False, True])

@@ -17,6 +17,7 @@ import pyarrow as pa
 from . import labels
 from .config import resolve_path
 from .extraction import SourceDataError, first_example
+from .frames import isin
 from .store import ExclusionLedger
 
 EVIDENCE_COLUMNS = ["person_a", "person_b", "source", "evidence_id", "event_date", "other_date",
@@ -132,12 +133,12 @@ def intel_links(logs: pd.DataFrame, members: pd.DataFrame, offenders: set[str], 
     logs = ledger.apply("intel log grading not included (force report section 7.2)", logs,
                         ~graded_in(logs, grading), "logs")
     members = members[["log_id", "person_id"]].drop_duplicates()
-    members = members[members["log_id"].isin(set(logs["log_id"]))]
+    members = members[isin(members["log_id"], logs["log_id"])]
     with_off = set(members.loc[members["person_id"].isin(offenders), "log_id"])
     logs = ledger.apply("intel log names no full-table offender", logs, ~logs["log_id"].isin(with_off), "logs")
     n = members[members["log_id"].isin(with_off)].groupby("log_id").size()
     logs = ledger.apply("intel log names only one person", logs, logs["log_id"].map(n).fillna(0) < 2, "logs")
-    m = members[members["log_id"].isin(set(logs["log_id"]))].assign(is_off=lambda d: d["person_id"].isin(offenders))
+    m = members[isin(members["log_id"], logs["log_id"])].assign(is_off=lambda d: isin(d["person_id"], offenders))
     con = _con(m=m, l=logs[["log_id", "log_date"]])
     links = con.execute("""
         WITH n AS (SELECT log_id, count(*) AS n_people FROM m GROUP BY log_id)

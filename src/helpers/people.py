@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .extraction import ROLES
+from .frames import isin
 
 OFFENDER_ROLES = frozenset(r for r, kind in ROLES.items() if kind == "offender")
 VICTIM_ROLE = "VICTIM"
@@ -73,8 +75,19 @@ def _known_rows(crime_nominals: pd.DataFrame, crimes: pd.DataFrame | None, as_of
     cn = crime_nominals.loc[crime_nominals["person_id"].notna()]
     if crimes is not None and "recorded_date" in crimes:
         recorded = crimes.loc[pd.to_datetime(crimes["recorded_date"]) <= as_of, "crime_id"]
-        cn = cn.loc[cn["crime_id"].isin(recorded)]
+        cn = cn.loc[isin(cn["crime_id"], recorded)]
     return cn
+
+
+def any_by_person(person_id: pd.Series, flag: np.ndarray) -> pd.Series:
+    """Per person (index person_id as text, sorted): True when any of their rows is flagged.
+
+    Factorised codes and a bincount, not a groupby on a text index: ~2.5 million
+    nominal rows take a fraction of a second instead of seven.
+    """
+    codes, ids = pd.factorize(person_id.astype(str).astype("string"), sort=True)
+    hit = np.bincount(codes, weights=np.asarray(flag, bool).astype(float), minlength=len(ids)) > 0
+    return pd.Series(hit, index=pd.Index(np.asarray(ids, dtype=object), name="person_id"), dtype=bool)
 
 
 def child_now(crime_nominals: pd.DataFrame, crimes: pd.DataFrame | None, as_of: str | pd.Timestamp,
@@ -88,8 +101,7 @@ def child_now(crime_nominals: pd.DataFrame, crimes: pd.DataFrame | None, as_of: 
     as_of = pd.Timestamp(as_of)
     cn = _known_rows(crime_nominals, crimes, as_of)
     child = is_child_age(age_years(cn["dob"], as_of), max_victim_age)
-    out = pd.Series(child.to_numpy(), index=cn["person_id"].astype(str).to_numpy()).groupby(level=0).any()
-    return out.sort_index().rename("child_now").rename_axis("person_id")
+    return any_by_person(cn["person_id"], child.to_numpy(bool)).rename("child_now")
 
 
 def offended_as_child(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, as_of: str | pd.Timestamp,
@@ -101,7 +113,7 @@ def offended_as_child(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, as_of:
     age = age_years(cn["dob"], cn["committed_from"])
     off = cn["role"].astype(str).str.strip().str.upper().isin(OFFENDER_ROLES).to_numpy()
     hit = off & (age >= 0).fillna(False).to_numpy(bool) & is_child_age(age, max_victim_age).to_numpy()
-    was = pd.Series(hit, index=cn["person_id"].astype(str).to_numpy()).groupby(level=0).any()
+    was = any_by_person(cn["person_id"], hit)
     now = child_now(crime_nominals, crimes, as_of, max_victim_age).reindex(was.index, fill_value=False)
     return (was & ~now).sort_index().rename("offended_as_child").rename_axis("person_id")
 

@@ -42,6 +42,7 @@ import yaml
 from . import people, store
 from .config import ConfigError, resolve_path
 from .filtering import group_regex, matches
+from .frames import isin
 
 ROUTES = {
     "child_now": "MASH referral: children's social care, as a child at risk (never a target)",
@@ -180,7 +181,7 @@ def person_flags(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, person_ids:
     ids = pd.Index(sorted(set(map(str, person_ids))), name="person_id")
     cn = crime_nominals.loc[crime_nominals["person_id"].notna()]
     recorded = crimes.loc[pd.to_datetime(crimes["recorded_date"]) <= as_of] if "recorded_date" in crimes else crimes
-    cn = cn.loc[cn["crime_id"].isin(recorded["crime_id"])]
+    cn = cn.loc[isin(cn["crime_id"], recorded["crime_id"])]
     counts = recorded[["crime_id", "committed_from"]].assign(
         sexual=sexual_or_exploitation(recorded, rules))
     cn = cn.merge(counts, on="crime_id", how="left")
@@ -385,7 +386,7 @@ def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.D
         all_flags["child_now"] = from_nodes.fillna(pd.Series(all_flags["child_now"].to_numpy(bool),
                                                              index=all_flags.index)).astype(bool)
         all_flags["offended_as_child"] = all_flags["offended_while_child"] & ~all_flags["child_now"]
-    flags = all_flags.loc[all_flags["person_id"].isin(set(nodes["person_id"].astype(str)))].reset_index(drop=True)
+    flags = all_flags.loc[isin(all_flags["person_id"], nodes["person_id"].astype(str))].reset_index(drop=True)
     still = all_flags.set_index("person_id")["child_now"]
     behind = victims_behind_links(full, final, nodes, groups, still, rules)
     victims = safeguarding_victims(behind)

@@ -41,7 +41,7 @@ def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, re
         return net.frame().assign(dismantle_rank=rank), {"dismantle_method": method}
     free, _ = dm.dismantle_network(g, harm, share, only=method)
     total = float(harm.sum())
-    adj = g.get_adjlist()
+    adj = dm.adjacency(g)
     left = lambda o: float(dm.lcc_curve(adj, harm, list(o))[-1] / total) if total > 0 else float("nan")  # noqa
     facts = {"dismantle_method": method, "n_dismantle": len(order), "n_dismantle_unconstrained": len(free),
              "n_children_in_unconstrained_set": int((~removable[np.asarray(free, int)]).sum()) if free else 0,

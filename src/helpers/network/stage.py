@@ -70,6 +70,14 @@ class Inputs:
         self.soc_people = {str(p) for p in set(self.soc_nominals["person_id"]) | set(s["person_a"])
                            | set(s["person_b"])}
         self.offenders = set(self.full_table["offender_id"])
+        self._children: dict[tuple[pd.Timestamp, int], pd.Series] = {}
+
+    def children(self, as_of: pd.Timestamp, max_victim_age: int) -> pd.Series:
+        """`people.child_now` per person, computed once per run (every scenario asks the same)."""
+        key = (pd.Timestamp(as_of), int(max_victim_age))
+        if key not in self._children:
+            self._children[key] = ppl.child_now(self.crime_nominals, None, key[0], key[1])
+        return self._children[key]
 
 
 def load_inputs(out_dir: str, harm_weights: str) -> Inputs:
@@ -120,8 +128,7 @@ def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0,
     gt = pri.group_table(memb, inp.full_table, inp.crimes, p, offenders, inp.soc_people)
     gt["stability"] = sig(gt["group_id"].map(stab).fillna(1.0))
     gt = pri.prioritise(gt, st.as_of, st.recency_half_life * f, st.priority_weights, basis, st.high_band_max_groups)
-    child = ppl.child_now(inp.crime_nominals, None, st.as_of, st.max_victim_age) \
-        .reindex(net.people, fill_value=False).to_numpy(bool)
+    child = inp.children(st.as_of, st.max_victim_age).reindex(net.people, fill_value=False).to_numpy(bool)
     nodes = memb[["person_id", "group_id", "component_id"]].assign(child_now=child)
     facts: dict = {"harm_basis": basis}
     if full:
@@ -149,7 +156,7 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
     removable = ~nodes["child_now"].to_numpy(bool)
     sets: dict[str, list[int]] = {}
     cmp = dm.compare(net.graph, harm, st.seed, objectives=("harm",), removable=removable, sets_out=sets)
-    chosen = dm.best_of(net.graph.get_adjlist(), harm, sets)
+    chosen = dm.best_of(dm.adjacency(net.graph), harm, sets)
     progress("network: dismantling orders (whole network, without the constraint, within groups)")
     ranks, dfacts = dismantle_ranks(net, nodes, harm, removable, chosen=chosen)
     nodes = nodes.merge(ranks, on="person_id")

@@ -1,0 +1,36 @@
+"""frames.isin answers exactly as pandas' Series.isin would, whatever the values look like."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers.frames import isin
+
+S = pd.Series(["a", "b", None, "c", " a"], dtype="string", index=[10, 11, 12, 13, 14])
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ({"a", "c"}, [True, False, False, True, False]),
+    (["a", None], [True, False, True, False, False]),          # a missing value matches only a missing value
+    (pd.Series(["b", "z"], dtype="string"), [False, True, False, False, False]),
+    ([], [False] * 5),
+    ({1, 2}, [False] * 5),                                      # numbers never match text
+    (["a", 1], [True, False, False, False, False]),
+])
+def test_isin_matches_hand_worked_answers(values, expected):
+    got = isin(S, values)
+    pd.testing.assert_series_equal(got, pd.Series(expected, index=S.index))
+
+
+def test_isin_on_non_text_series_is_pandas_isin():
+    s = pd.Series([1, 2, 3])
+    pd.testing.assert_series_equal(isin(s, {2}), pd.Series([False, True, False]))
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=30),
+       st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=10))
+def test_isin_agrees_with_pandas_on_any_text(data, values):
+    s = pd.Series(data, dtype="string")
+    pd.testing.assert_series_equal(isin(s, pd.Series(values, dtype="string")), s.isin(values))
