@@ -32,6 +32,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from . import progress
+
 Adj = Sequence[Sequence[int]]
 # Weights and masks arrive as lists or as numpy arrays (both index and iterate alike).
 Floats = Sequence[float] | np.ndarray
@@ -524,6 +526,7 @@ def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: 
         cap = effective_cap(adj, wt, share * W, can)
         caps = [cap] * n
         for method in methods:
+            progress.say(f"dismantling: {METHODS[method].label} ({objective}, {n:,} people)")
             t0 = time.perf_counter()
             base = _base_set(method, g, adj, wt, cap, seed, max_work, can)
             t_method = time.perf_counter() - t0
@@ -588,6 +591,7 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
     for code in CANDIDATES:
         if only is not None and METHODS[code].order_name != only:
             continue
+        progress.say(f"dismantling: {METHODS[code].label} + reinsertion ({len(adj):,} people)")
         base = _base_set(code, g, adj, w, cap, 0, 0.0, can)
         cands[code] = reinsert(adj, w, caps, base or [])[0]
     if not cands:

@@ -28,6 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
+from . import progress
 from .config import PARAMS_FILE, REFERENCE_DIR, mask_url, resolve_db_url, resolve_path
 from .config import connect_url as config_connect_url
 from .frames import isin
@@ -334,6 +335,7 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
             with engine.connect() as conn:
                 res = conn.exec_driver_sql(f"SELECT {select} FROM {q(present[table])}")
                 out[table] = _fetch(res.cursor, list(cols))
+            progress.say(f"extraction: read {table} ({len(out[table]):,} rows)")
         if ORIGIN_TABLE in present:  # written only by `cse-network synth`: the data are synthetic
             with engine.connect() as conn:
                 res = conn.exec_driver_sql(f"SELECT key, value FROM {q(present[ORIGIN_TABLE])}")
@@ -534,6 +536,7 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None  # n
                 raise _fail(table, key, f"{int(dup.sum())} rows share a key but differ in other columns",
                             df.loc[dup, key].sort_values().iloc[0], "Keys must be unique; de-duplicate at source.")
         out[table] = df.reset_index(drop=True)
+        progress.say(f"extraction: checked and typed {table}")
 
     for child, col, parent, key in PARENTS:
         df = out[child]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import people
+from . import people, progress
 from .extraction import ROLES
 from .frames import isin
 from .store import ExclusionLedger
@@ -254,6 +254,7 @@ def run_stage(out_dir: str, search_terms: str, as_of: str, max_victim_age: int, 
     from .config import load_search_terms
 
     tables = store.load_work(out_dir, "extraction", ["crimes", "crime_if_codes", "crime_nominals"])
+    progress.say(f"filtering: keyword and offence-code rules over {len(tables['crimes']):,} crimes")
     sel = select(tables, load_search_terms(search_terms), as_of, max_victim_age, min_offender_age,
                  review_sample_per_rule, seed)
     store.write_table(out_dir, "full_table", sel.full_table, ["crime_id", "offender_id", "victim_id"])

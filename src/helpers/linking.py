@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import labels
+from . import labels, progress
 from .config import resolve_path
 from .extraction import SourceDataError, first_example
 from .frames import isin
@@ -262,6 +262,8 @@ def run_stage(out_dir: str, grading_map: str, as_of: str, proximity_half_life_da
     full = store.read_table(out_dir, "full_table")
     tables = store.load_work(out_dir, "extraction", ["intel_logs", "intel_log_nominals", "pins_cell_stays",
                                                     "soc_network_edges"])
+    progress.say(f"linking: shared victims, intelligence logs, cell shares and SOC links of "
+                 f"{full['offender_id'].nunique():,} offenders")
     links = link(full, tables, load_grading_map(grading_map), as_of, proximity_half_life_days,
                  recency_half_life_days, min_cell_share_days)
     store.write_table(out_dir, "final_table", links.final_table)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import network, safeguarding
+from . import progress as prog
 
 __all__ = ["Stage05", "run_stage"]
 
@@ -22,10 +23,6 @@ class Stage05:
     safeguarding: safeguarding.Stage
 
 
-def _silent(message: str) -> None:
-    """Progress that says nothing."""
-
-
 def run_stage(out_dir: str, harm_weights: str, as_of: str, proximity_half_life_days: float,
               recency_half_life_days: float, max_group_size: int, seed: int, max_victim_age: int,
               strong_log_max_people: int, high_band_max_groups: int,
@@ -33,10 +30,11 @@ def run_stage(out_dir: str, harm_weights: str, as_of: str, proximity_half_life_d
               progress: Callable[[str], None] | None = print) -> Stage05:
     """Write every stage-05 table: network_* , harm, dismantling, stability, then safeguarding_*.
 
-    `progress=None` is silent (the notebook); the default prints each step.
+    `progress=None` (the notebook) sends each step to the runner only (`helpers.progress`);
+    the default also prints it.
     """
     if progress is None:
-        progress = _silent
+        progress = prog.say
     res = network.run_stage(out_dir, harm_weights, as_of, proximity_half_life_days, recency_half_life_days,
                             max_group_size, seed, max_victim_age, strong_log_max_people, high_band_max_groups,
                             priority_weights, consensus_seeds, progress=progress)

@@ -36,7 +36,7 @@ from typing import IO
 
 import papermill as pm
 
-from . import synth
+from . import progress, synth
 from .config import (
     NOTEBOOK_DIR,
     PASSWORD_ENV,
@@ -391,17 +391,19 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
             raise RunError(f"No notebooks found in {notebook_dir}.")
         if secret:
             os.environ[PASSWORD_ENV] = secret  # inherited by the kernel papermill starts; removed below
+        os.environ[progress.ENV] = str(tmp / "work" / "progress.log")  # the kernels' progress lines (Tail)
         for i, nb in enumerate(nbs, 1):
             declared = _checked_parameters(nb, values)
             log(f"[{i}/{len(nbs)}] {nb.stem} ...")
             t0 = time.time()
             try:
-                pm.execute_notebook(
-                    str(nb), str(tmp / "notebooks" / nb.name),
-                    parameters={k: values[k] for k in declared},
-                    kernel_name="python3", cwd=str(ROOT), progress_bar=False, log_output=False,
-                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP-transport banner or shutdown noise
-                )
+                with progress.Tail(tmp / "work" / "progress.log", lambda line: log("      " + line)):
+                    pm.execute_notebook(
+                        str(nb), str(tmp / "notebooks" / nb.name),
+                        parameters={k: values[k] for k in declared},
+                        kernel_name="python3", cwd=str(ROOT), progress_bar=False, log_output=False,
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no TCP-transport banner or noise
+                    )
             except pm.PapermillExecutionError as exc:
                 raise RunError(
                     f"Notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
@@ -459,6 +461,7 @@ def run(params: Params, render: bool = True, say: Callable[[str], None] = print,
 
 
 def _restore_env(previous: str | None) -> None:
+    os.environ.pop(progress.ENV, None)
     if previous is None:
         os.environ.pop(PASSWORD_ENV, None)
     else:

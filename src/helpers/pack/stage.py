@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import changes, exports, labels
+from .. import progress as prog
 from ..config import resolve_path
 from . import columns as C
 from . import data, draw, html, reasons
@@ -88,7 +89,7 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
     for i, (_, g) in enumerate(top.iterrows(), 1):
         sections.append(_group_section(g, nom, inp, seed))
         if i % 5 == 0 or i == len(top):
-            say(f"  pack: drew {i}/{len(top)} groups ({time.time() - t0:.1f} s)")
+            say(f"pack: drew {i}/{len(top)} groups ({time.time() - t0:.1f} s)")
     if change is not None:
         cg = change["groups"]
         moved = cg.loc[cg["status"] != "same"]
@@ -123,26 +124,27 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
     return page, facts
 
 
-def _silent(message: str) -> None:
-    """Progress that says nothing."""
-
-
 def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with: str | None = None,
               seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] | None = print) -> dict:
     """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html.
 
     Returns aggregate facts about what was written (counts, sizes, seconds); no identifiers.
-    `say=None` is silent (the notebook).
+    `say=None` (the notebook) sends progress to the runner only (`helpers.progress`).
     """
     if say is None:
-        say = _silent
+        say = prog.say  # the notebook: to the runner only (helpers.progress)
     t0 = time.time()
+    if compare_with:
+        say("pack: changes since the previous run")
     change = changes.run_stage(out_dir, compare_with, as_of)
     t1 = time.time()
+    say("pack: nominal list")
     inp = data.load(out_dir)
     nom = data.nominals(inp, as_of)
+    say(f"pack: exports for analysts' tools (GraphML, GEXF, i2; {len(nom):,} people)")
     written = exports.write(out_dir, nom, inp.edges, inp.evidence, inp.intel)
     t2 = time.time()
+    say(f"pack: restricted pack page (top {pack_top_groups} groups drawn)")
     page, facts = build(out_dir, inp, nom, as_of, pack_top_groups, pack_marking, seed, change, say)
     dest = resolve_path(out_dir) / "restricted" / "intelligence_pack.html"
     dest.parent.mkdir(parents=True, exist_ok=True)
