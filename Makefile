@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 SMALL  := data/synthetic/small.sqlite
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lint pg browser test test-fast notebooks bench screenshot clean
+.PHONY: help setup report lint pg browser test test-fast notebooks answers bench screenshot clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test-fast: setup $(SMALL) ## unit tests only
 
 notebooks: setup $(SMALL) ## re-execute notebooks/ in place on the small profile (refreshes nbval's expected outputs)
 	$(BIN)/python -c "from helpers.runner import refresh_notebooks; refresh_notebooks()"
+
+answers: setup $(SMALL) ## re-record the small profile's table and export hashes (only after a change meant to alter answers)
+	$(BIN)/python scripts/record_answers.py --update
 
 bench: setup ## time and measure every stage on small, wmp and 10x wmp (writes benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/run.py

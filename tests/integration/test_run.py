@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers import runner
-from helpers.config import SMALL_DB, load_params
+from helpers.config import ROOT, SMALL_DB, load_params
 from helpers.runner import RunError, run
 
 pytestmark = pytest.mark.slow
@@ -179,3 +179,15 @@ def test_planted_groups_are_recovered_above_a_floor(finished_run):
     assert summary["median_recall"] >= 0.8
     assert summary["median_precision"] >= 0.5
     assert summary["share_in_high_priority_groups"] >= 0.5
+
+
+def test_speed_changes_leave_every_answer_byte_identical(finished_run):
+    """Every table and export of the small profile has the bytes recorded in answers_small.json.
+
+    Not a correctness check (hand-worked unit tests are): it proves a speed change moved
+    nothing. A change meant to alter answers re-records them (scripts/record_answers.py --update).
+    """
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import record_answers
+    diff = record_answers.changed(record_answers.digest(finished_run), record_answers.recorded())
+    assert diff == [], f"answers changed: {diff}; if meant, run scripts/record_answers.py --update"
