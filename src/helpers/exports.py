@@ -1,8 +1,9 @@
 """Network exports for analysts' tools, under OUT/exports/ (Intelligence only: they hold person ids).
 
-- `network.graphml` and `network.gexf` (networkx writers; Gephi, Cytoscape and networkx read
-  them): one node per person with the nominal attributes, one edge per linked pair with
-  `sources` ("crime|intel"), total `weight`, `n_links` and one `weight_<source>` per source.
+- `network.graphml` and `network.gexf` (streamed by `graphfiles`; networkx reads them back as
+  the graph its own writers would give; Gephi and Cytoscape read them): one node per person with
+  the nominal attributes, one edge per linked pair with `sources` ("crime|intel"), total
+  `weight`, `n_links` and one `weight_<source>` per source.
 - `i2_entities.csv` and `i2_links.csv`: an i2 Analyst's Notebook import pair. One entity row
   per person; one link row per evidence item (each crime pair, intelligence log, cell share,
   SOC link) with its date, and for intelligence links the grades (Grade 1 = source grade,
@@ -18,6 +19,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from . import graphfiles
 from .config import resolve_path
 from .frames import isin
 from .pack import columns as C
@@ -133,17 +135,9 @@ def write(out_dir: str | Path, nominals: pd.DataFrame, edges: pd.DataFrame, evid
     g = graph(nominals, edges)
     paths = {"graphml": d / "network.graphml", "gexf": d / "network.gexf",
              "i2_entities": d / "i2_entities.csv", "i2_links": d / "i2_links.csv"}
-    nx.write_graphml(g, paths["graphml"])
-    nx.write_gexf(g, paths["gexf"])
-    _fix_gexf_date(paths["gexf"])
+    graphfiles.write_graphml(g, paths["graphml"])
+    graphfiles.write_gexf(g, paths["gexf"])
     i2_entities(nominals).to_csv(paths["i2_entities"], index=False, lineterminator="\n")
     ev = evidence.loc[isin(evidence[C.EVIDENCE["a"]], people) & isin(evidence[C.EVIDENCE["b"]], people)]
     i2_links(ev, intel).to_csv(paths["i2_links"], index=False, lineterminator="\n")
     return paths
-
-
-def _fix_gexf_date(path: Path) -> None:
-    """networkx stamps today's date into GEXF meta; drop it so reruns give identical bytes."""
-    import re
-    text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r'\s*lastmodifieddate="[^"]*"', "", text, count=1), encoding="utf-8")

@@ -69,66 +69,66 @@ shared prison cell,P2,P3,pins:ST1~ST2,2018-03-01,47 days,,,,0.75
 
 GRAPHML = """<?xml version='1.0' encoding='utf-8'?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">
-  <key id="d19" for="edge" attr.name="weight_pins" attr.type="double" />
-  <key id="d18" for="edge" attr.name="weight_intel" attr.type="double" />
-  <key id="d17" for="edge" attr.name="weight_crime" attr.type="double" />
-  <key id="d16" for="edge" attr.name="n_links" attr.type="long" />
-  <key id="d15" for="edge" attr.name="weight" attr.type="double" />
-  <key id="d14" for="edge" attr.name="sources" attr.type="string" />
-  <key id="d13" for="node" attr.name="soc_group" attr.type="string" />
-  <key id="d12" for="node" attr.name="routing" attr.type="string" />
-  <key id="d11" for="node" attr.name="safeguarding" attr.type="boolean" />
-  <key id="d10" for="node" attr.name="child_now" attr.type="boolean" />
-  <key id="d9" for="node" attr.name="group_priority" attr.type="long" />
-  <key id="d8" for="node" attr.name="disruption_order" attr.type="long" />
-  <key id="d7" for="node" attr.name="centrality_band" attr.type="string" />
-  <key id="d6" for="node" attr.name="harm_ons" attr.type="double" />
-  <key id="d5" for="node" attr.name="harm_cchi" attr.type="double" />
-  <key id="d4" for="node" attr.name="cse_offender" attr.type="boolean" />
-  <key id="d3" for="node" attr.name="sex" attr.type="string" />
-  <key id="d2" for="node" attr.name="current_age" attr.type="long" />
-  <key id="d1" for="node" attr.name="group_id" attr.type="string" />
   <key id="d0" for="node" attr.name="label" attr.type="string" />
+  <key id="d1" for="node" attr.name="group_id" attr.type="string" />
+  <key id="d2" for="node" attr.name="current_age" attr.type="long" />
+  <key id="d3" for="node" attr.name="sex" attr.type="string" />
+  <key id="d4" for="node" attr.name="cse_offender" attr.type="boolean" />
+  <key id="d5" for="node" attr.name="harm_cchi" attr.type="double" />
+  <key id="d6" for="node" attr.name="harm_ons" attr.type="double" />
+  <key id="d7" for="node" attr.name="centrality_band" attr.type="string" />
+  <key id="d8" for="node" attr.name="disruption_order" attr.type="long" />
+  <key id="d9" for="node" attr.name="group_priority" attr.type="long" />
+  <key id="d10" for="node" attr.name="child_now" attr.type="boolean" />
+  <key id="d11" for="node" attr.name="safeguarding" attr.type="boolean" />
+  <key id="d12" for="node" attr.name="routing" attr.type="string" />
+  <key id="d13" for="node" attr.name="soc_group" attr.type="string" />
+  <key id="d14" for="edge" attr.name="sources" attr.type="string" />
+  <key id="d15" for="edge" attr.name="weight" attr.type="double" />
+  <key id="d16" for="edge" attr.name="n_links" attr.type="long" />
+  <key id="d17" for="edge" attr.name="weight_crime" attr.type="double" />
+  <key id="d18" for="edge" attr.name="weight_intel" attr.type="double" />
+  <key id="d19" for="edge" attr.name="weight_pins" attr.type="double" />
   <graph edgedefault="undirected">
     <node id="P1">
       <data key="d0">P1</data>
       <data key="d1">G1</data>
       <data key="d2">34</data>
       <data key="d3">M</data>
-      <data key="d4">True</data>
+      <data key="d4">true</data>
       <data key="d5">1000.0</data>
       <data key="d6">2000.0</data>
       <data key="d7">top 1%</data>
       <data key="d8">1</data>
       <data key="d9">1</data>
-      <data key="d10">False</data>
-      <data key="d11">False</data>
-      <data key="d12" />
+      <data key="d10">false</data>
+      <data key="d11">false</data>
+      <data key="d12"></data>
     </node>
     <node id="P2">
       <data key="d0">P2</data>
       <data key="d1">G1</data>
       <data key="d2">16</data>
       <data key="d3">F</data>
-      <data key="d4">True</data>
+      <data key="d4">true</data>
       <data key="d5">250.5</data>
       <data key="d6">500.0</data>
       <data key="d7">top 5%</data>
       <data key="d9">1</data>
-      <data key="d10">True</data>
-      <data key="d11">True</data>
+      <data key="d10">true</data>
+      <data key="d11">true</data>
       <data key="d12">CHILD NOW: safeguarding referral only; never a target of disruption</data>
     </node>
     <node id="P3">
       <data key="d0">P3</data>
-      <data key="d4">False</data>
+      <data key="d4">false</data>
       <data key="d5">0.0</data>
       <data key="d6">0.0</data>
       <data key="d7">lower 75%</data>
       <data key="d13">SOC9</data>
-      <data key="d10">False</data>
-      <data key="d11">False</data>
-      <data key="d12" />
+      <data key="d10">false</data>
+      <data key="d11">false</data>
+      <data key="d12"></data>
     </node>
     <edge source="P1" target="P2">
       <data key="d14">crime|intel</data>
@@ -154,16 +154,9 @@ GRAPHML = """<?xml version='1.0' encoding='utf-8'?>
 GEXF = """<?xml version='1.0' encoding='utf-8'?>
 <gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">
   <meta>
-    <creator>NetworkX 3.6.1</creator>
+    <creator>cse-network (networkx-compatible GEXF 1.2)</creator>
   </meta>
   <graph defaultedgetype="undirected" mode="static" name="">
-    <attributes mode="static" class="edge">
-      <attribute id="13" title="sources" type="string" />
-      <attribute id="14" title="n_links" type="long" />
-      <attribute id="15" title="weight_crime" type="double" />
-      <attribute id="16" title="weight_intel" type="double" />
-      <attribute id="17" title="weight_pins" type="double" />
-    </attributes>
     <attributes mode="static" class="node">
       <attribute id="0" title="group_id" type="string" />
       <attribute id="1" title="current_age" type="long" />
@@ -178,6 +171,13 @@ GEXF = """<?xml version='1.0' encoding='utf-8'?>
       <attribute id="10" title="safeguarding" type="boolean" />
       <attribute id="11" title="routing" type="string" />
       <attribute id="12" title="soc_group" type="string" />
+    </attributes>
+    <attributes mode="static" class="edge">
+      <attribute id="13" title="sources" type="string" />
+      <attribute id="14" title="n_links" type="long" />
+      <attribute id="15" title="weight_crime" type="double" />
+      <attribute id="16" title="weight_intel" type="double" />
+      <attribute id="17" title="weight_pins" type="double" />
     </attributes>
     <nodes>
       <node id="P1" label="P1">
