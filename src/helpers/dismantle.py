@@ -60,10 +60,15 @@ METHODS: dict[str, Method] = {m.code: m for m in (
     Method("corehd", "harm-weighted CoreHD", True),
     Method("targeted", "harm-targeted adaptive degree", True),
     Method("degree", "adaptive degree", True),
+    Method("gnd", "spectral GND (path-based)", True),
     Method("betweenness", "adaptive betweenness", False),
     Method("random", "random order", False),
 )}
 CANDIDATES = tuple(code for code, m in METHODS.items() if m.candidate)
+# GND (helpers.gnd) runs on networks up to this many people: ~2 s at 10,000; at 150,000 it took 15 s per
+# call and removed 23% more people than CoreHD on a generated force-like graph (benchmarks/dismantle_public.py),
+# so above it the candidate is skipped (comparison table: finished = False) and the run stays as fast.
+GND_MAX_PEOPLE = 30_000
 
 
 def adjacency(g: ig.Graph) -> list[list[int]]:
@@ -483,6 +488,9 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
         return corehd(adj, wt, caps, can)
     if method == "betweenness":
         return betweenness_set(g, wt, cap, max_work, can)
+    if method == "gnd":
+        from .gnd import gnd_set  # gnd builds on this module's helpers
+        return gnd_set(g, wt, cap, can) if len(adj) <= GND_MAX_PEOPLE else None
     if method == "targeted":
         return targeted_degree(g, wt, cap, removable=can)
     if method == "degree":
@@ -570,14 +578,16 @@ def dismantle(g: ig.Graph, harm: Floats, cap: Floats,
 
 def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, only: str | None = None,
                       removable: Bools | None = None) -> tuple[list[int], str]:
-    """The whole-network order: the smallest of three reinserted sets (ties: lower R).
+    """The whole-network order: the smallest of the candidates' reinserted sets (ties: lower R).
 
     Harm-weighted CoreHD + reinsertion is the published method; adaptive
     degree + reinsertion wins on networks whose links come from a few large
     intelligence logs (hubs); attacking only the components still over the
-    harm cap (harm-targeted degree) does better still. Running all three costs
-    about seven seconds on 140,000 people and removes the guesswork; the method
-    used is reported. Only `removable` people are ever in the set, and the
+    harm cap (harm-targeted degree) does better still; path-based GND (spectral
+    cuts covered by removals, `helpers.gnd`) wins on sparse, grid-like networks
+    where no hub exists (ADR 0012) and runs up to GND_MAX_PEOPLE. Running the
+    degree-based three costs about seven seconds on 140,000 people and removes
+    the guesswork; the method used is reported. Only `removable` people are ever in the set, and the
     target is `effective_cap`.
     `only` (a method name as returned) runs that method alone, e.g. to
     repeat the base run's choice on perturbed networks.
@@ -593,7 +603,8 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
             continue
         progress.say(f"dismantling: {METHODS[code].label} + reinsertion ({len(adj):,} people)")
         base = _base_set(code, g, adj, w, cap, 0, 0.0, can)
-        cands[code] = reinsert(adj, w, caps, base or [])[0]
+        if base is not None:  # None: the method does not run on a network this size (GND_MAX_PEOPLE)
+            cands[code] = reinsert(adj, w, caps, base)[0]
     if not cands:
         raise ValueError(f"unknown dismantling method {only!r}")
     return best_of(adj, w, cands)

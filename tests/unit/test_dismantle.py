@@ -102,7 +102,7 @@ def test_compare_table_shape_and_determinism(g):
     a = dm.compare(g, w, seed=7)
     b = dm.compare(g, w, seed=7)
     assert a.equals(b)
-    assert len(a) == 20 and set(a["method"]) == {"corehd", "targeted", "degree", "betweenness", "random"}
+    assert len(a) == 24 and set(a["method"]) == {"corehd", "targeted", "degree", "gnd", "betweenness", "random"}
     ok = a.loc[a["finished"]]
     assert (ok["removed_to_1pct_harm"] <= 10).all()
     assert ((ok["R_harm"] >= 0) & (ok["R_harm"] <= 1)).all()
@@ -219,3 +219,12 @@ def test_corehd_with_a_loop_of_children_finishes_and_never_takes_a_child():
     can = [False] * 3 + [True] * 6
     removed = dm.corehd(adj, [1.0] * 9, [3.0] * 9, can)
     assert not set(removed) & {0, 1, 2} and sorted(removed) == [3, 4, 5, 6, 7, 8]
+
+
+def test_gnd_is_skipped_above_its_size_limit_and_never_wins_by_absence(g, monkeypatch):
+    w = [1, 1, 1, 1, 1, 1, 10, 1, 1, 0]
+    monkeypatch.setattr(dm, "GND_MAX_PEOPLE", 3)
+    cmp = dm.compare(g, w, seed=7, objectives=("harm",))
+    assert not cmp.loc[cmp["method"] == "gnd", "finished"].any()
+    order, method = dm.dismantle_network(g, w)
+    assert method != dm.METHODS["gnd"].order_name and len(order) > 0

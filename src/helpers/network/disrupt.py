@@ -42,6 +42,8 @@ def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, re
     free, _ = dm.dismantle_network(g, harm, share, only=method)
     total = float(harm.sum())
     adj = dm.adjacency(g)
+    if len(free) > len(order) and dm.effective_cap(adj, harm, share * total, removable) <= share * total:
+        free = list(order)  # a heuristic can do worse unconstrained; the constrained set meets the same target
     left = lambda o: float(dm.lcc_curve(adj, harm, list(o))[-1] / total) if total > 0 else float("nan")  # noqa
     facts = {"dismantle_method": method, "n_dismantle": len(order), "n_dismantle_unconstrained": len(free),
              "n_children_in_unconstrained_set": int((~removable[np.asarray(free, int)]).sum()) if free else 0,
