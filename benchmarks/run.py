@@ -20,7 +20,21 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "work"
 BIN = Path(sys.executable).parent
-PROFILES = {"small": ("small", 1.0), "wmp": ("wmp", 1.0), "x10": ("wmp", 10.0)}
+PROFILES = {"small": ("small", 1.0), "wmp": ("wmp", 1.0), "x10": ("wmp", 10.0), "x20": ("wmp", 20.0)}
+
+# The floor a run is measured against: every contract column of every source row fetched by the
+# same driver the extraction uses, and nothing else (issue 13: the quarterly run within 8x of it).
+READ = r"""
+import json, sqlite3, sys, time
+from helpers.extraction import SCHEMA
+t0 = time.time(); rows = 0
+con = sqlite3.connect(sys.argv[1])
+for table, cols in SCHEMA.items():
+    cur = con.execute(f"SELECT {', '.join(cols)} FROM {table}")
+    while chunk := cur.fetchmany(250_000):
+        rows += len(chunk)
+print(json.dumps({"read": time.time() - t0, "rows": rows}))
+"""
 
 EXTRACT = r"""
 import json, resource, sys, time
@@ -65,7 +79,7 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return info["s"], info["mib"], info["out"]
 
 
-def bench(name: str, reuse: bool = False) -> dict:
+def bench(name: str, reuse: bool = False, full_run: bool = False) -> dict:
     profile, scale = PROFILES[name]
     WORK.mkdir(exist_ok=True)
     db = WORK / f"{name}.sqlite"
@@ -80,6 +94,9 @@ def bench(name: str, reuse: bool = False) -> dict:
                               "--seed", "1", "--out", str(db)])
         out["synth"] = {"seconds": round(s, 1), "peak_mib": round(mib)}
         sidecar.write_text(json.dumps(out["synth"]))
+    print(f"[{name}] reading every source row (the floor) ...", flush=True)
+    _, _, stdout = measured([sys.executable, "-c", READ, str(db)])
+    out["read"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in json.loads(stdout).items()}
     stage_dir = WORK / f"stages-{name}"
     print(f"[{name}] extraction (own process) ...", flush=True)
     _, _, stdout = measured([sys.executable, "-c", EXTRACT, f"sqlite:///{db}", str(stage_dir)])
@@ -90,7 +107,7 @@ def bench(name: str, reuse: bool = False) -> dict:
     out["stages"] = {"extraction": round(ex["extraction"], 1), "extraction_peak_mib": round(ex["peak_mib"]),
                      "selection": round(me["selection"], 1), "linking": round(me["linking"], 1),
                      "peak_mib": round(me["peak_mib"]), "rows": {"crimes": ex["crimes"], **me["rows"]}}
-    if name != "x10":
+    if name in ("small", "wmp") or full_run:
         print(f"[{name}] full run ...", flush=True)
         run_dir = WORK / f"run-{name}"
         s, mib, _ = measured([str(BIN / "cse-network"), "run", "--quiet", "--keep-work", "--db-url", f"sqlite:///{db}",
@@ -124,15 +141,21 @@ def write_results(results: list[dict]) -> None:
                      f"{st['rows']['crimes']:,} | "
                      f"{st['rows']['full_table']:,} | {st['rows']['final_table']:,} | "
                      f"{st['rows']['network_edges']:,} |")
-    lines += ["", "## Whole run (`cse-network run`)", "",
-              "| database | total s | per notebook and render (s) | largest process MiB | report.html MiB |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Whole run (`cse-network run`) against reading every source row", "",
+              "| database | read every row s | total s | total / read | per notebook and render (s) | "
+              "largest process MiB | report.html MiB |",
+              "|---|---|---|---|---|---|---|"]
     for r in results:
         if "run" in r:
             t = r["run"]["timings"]
             per = ", ".join(f"{k} {v}" for k, v in t.items() if k != "total")
-            lines.append(f"| {r['profile']} | {t['total']} | {per} | {r['run']['peak_mib_largest_process']} | "
-                         f"{r['run']['html_mib']} |")
+            read = r.get("read", {}).get("read")
+            ratio = f"{t['total'] / read:.0f}x" if read else "not measured"
+            lines.append(f"| {r['profile']} | {read if read else 'not measured'} | {t['total']} | {ratio} | {per} | "
+                         f"{r['run']['peak_mib_largest_process']} | {r['run']['html_mib']} |")
+    if scaling_figure(results):
+        lines += ["", "How cost grows with the data (log-log; a slope of 1 is linear):", "",
+                  "![time and peak memory against crimes](scaling.png)"]
     for r in results:
         if r.get("dismantling"):
             lines += ["", f"## Dismantling comparison ({r['profile']})", "", r["dismantling"]]
@@ -140,14 +163,48 @@ def write_results(results: list[dict]) -> None:
     print(f"Wrote {HERE / 'RESULTS.md'}")
 
 
+def scaling_figure(results: list[dict]) -> bool:
+    """benchmarks/scaling.png: seconds and peak MiB of each step against crimes, log-log."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    pts = [r for r in results if "stages" in r]
+    if len(pts) < 2:
+        return False
+    x = [r["stages"]["rows"]["crimes"] for r in pts]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6))
+    series = {"extraction": [r["stages"]["extraction"] for r in pts],
+              "selection + linking": [r["stages"]["selection"] + r["stages"]["linking"] for r in pts],
+              "read every row": [r.get("read", {}).get("read") for r in pts],
+              "whole run": [r.get("run", {}).get("seconds") for r in pts]}
+    for label, ys in series.items():
+        xy = [(xi, yi) for xi, yi in zip(x, ys, strict=True) if yi]
+        if xy:
+            a.plot(*zip(*xy, strict=True), marker="o", label=label)
+    b.plot(x, [r["stages"]["extraction_peak_mib"] for r in pts], marker="o", label="extraction")
+    b.plot(x, [r["stages"]["peak_mib"] for r in pts], marker="o", label="selection + linking")
+    for ax, title in ((a, "seconds"), (b, "peak MiB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("crimes in the source")
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(HERE / "scaling.png", dpi=110)
+    plt.close(fig)
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profiles", nargs="+", choices=list(PROFILES), default=["small", "wmp"],
-                    help="databases to measure (x10 = wmp at scale 10; slow, not in CI)")
+                    help="databases to measure (x10, x20 = wmp at scale 10, 20; slow, not in CI)")
+    ap.add_argument("--full-run", action="store_true",
+                    help="also time the whole run on x10 / x20 (small and wmp always get one)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse databases already generated in benchmarks/work (and their synth figures)")
     args = ap.parse_args()
-    results = [bench(p, args.reuse) for p in args.profiles]
+    results = [bench(p, args.reuse, args.full_run) for p in args.profiles]
     previous = json.loads((WORK / "results.json").read_text()) if (WORK / "results.json").exists() else []
     merged = {r["profile"]: r for r in previous} | {r["profile"]: r for r in results}
     results = [merged[k] for k in PROFILES if k in merged]

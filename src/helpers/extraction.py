@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,8 +305,14 @@ def source_origin(origin: pd.DataFrame | None) -> dict:
     return {"synthetic": True} | {k: v for k, v in sorted(kv.items()) if k != "generator"}
 
 
-def read_source(db_url: str) -> dict[str, pd.DataFrame]:
-    """Read every contract table or view (contract columns only), values as the driver returns them."""
+def iter_source(db_url: str) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Every contract table (contract columns only), one at a time in contract order, values as the
+    driver returns them; then the generator's signature table when present.
+
+    Every table and column is checked to exist before any row is read, so a missing one is named
+    first. One table at a time keeps only one raw table in memory beside the typed ones
+    (extraction's peak at ten times force scale).
+    """
     url = _source_url(db_url)
     path = sqlite_file(url)
     if path is not None:
@@ -320,7 +327,8 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
         insp = sa.inspect(engine)
         names = insp.get_table_names() + insp.get_view_names()
         present = {t.lower(): t for t in sorted(names)}
-        out: dict[str, pd.DataFrame] = {}
+        q = engine.dialect.identifier_preparer.quote
+        selects: dict[str, str] = {}
         for table, cols in SCHEMA.items():
             if table not in present:
                 raise _fail(table, None, "the table is missing", None,
@@ -330,23 +338,31 @@ def read_source(db_url: str) -> dict[str, pd.DataFrame]:
             if missing:
                 raise _fail(table, missing[0], "the column is missing", None,
                             f"Columns found: {', '.join(sorted(real))}. Rename or add the column.")
-            q = engine.dialect.identifier_preparer.quote
-            select = ", ".join(f"{q(real[c])} AS {q(c)}" for c in cols)
+            selects[table] = ", ".join(f"{q(real[c])} AS {q(c)}" for c in cols)
+        for table, cols in SCHEMA.items():
             with engine.connect() as conn:
-                res = conn.exec_driver_sql(f"SELECT {select} FROM {q(present[table])}")
-                out[table] = _fetch(res.cursor, list(cols))
-            progress.say(f"extraction: read {table} ({len(out[table]):,} rows)")
+                res = conn.exec_driver_sql(f"SELECT {selects[table]} FROM {q(present[table])}")
+                df = _fetch(res.cursor, list(cols))
+            progress.say(f"extraction: read {table} ({len(df):,} rows)")
+            yield table, df
+            del df
+        table = None
         if ORIGIN_TABLE in present:  # written only by `cse-network synth`: the data are synthetic
             with engine.connect() as conn:
                 res = conn.exec_driver_sql(f"SELECT key, value FROM {q(present[ORIGIN_TABLE])}")
-                out[ORIGIN_TABLE] = pd.DataFrame(res.fetchall(), columns=["key", "value"], dtype=object)
-        return out
+                origin = pd.DataFrame(res.fetchall(), columns=["key", "value"], dtype=object)
+            yield ORIGIN_TABLE, origin
     except SourceDataError:
         raise
     except errors as exc:
         raise _read_problem(url, path, table, exc) from None
     finally:
         engine.dispose()
+
+
+def read_source(db_url: str) -> dict[str, pd.DataFrame]:
+    """Every contract table at once (`iter_source` collected; for tests and diagnosis)."""
+    return dict(iter_source(db_url))
 
 
 # --- typing ------------------------------------------------------------------
@@ -486,20 +502,37 @@ def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return df.sort_values(by, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
-def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None  # noqa: C901 - one step per contract table
-             ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+Validated = tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None) -> Validated:
     """Type every column, enforce the contract's codes and keys, count dropped rows.
 
     Returns the tables (canonical row order), the exclusions ledger, the
     data-quality findings (sentinel dates, unrecognised codes) and the code map
     actually applied (every recorded sex and ethnicity value and what it became).
+    `raw` is left as it was.
+    """
+    return validate_stream(((t, raw[t].copy()) for t in SCHEMA), rules)
+
+
+def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRules | None = None,  # noqa: C901
+                    on_raw: Callable[[str, pd.DataFrame], None] | None = None) -> Validated:
+    """`validate` on tables arriving one at a time in contract order (each frame is consumed).
+
+    `on_raw(table, frame)` sees every table as read, before it is typed (row counts and hashes for
+    the manifest, and the generator's signature table); only contract tables are validated.
     """
     rules = rules or load_rules()
     ledger = ExclusionLedger("extraction")
     findings: list[dict] = []
     out: dict[str, pd.DataFrame] = {}
-    for table, cols in SCHEMA.items():
-        df = raw[table].copy()
+    for table, df in items:
+        if on_raw is not None:
+            on_raw(table, df)
+        if table not in SCHEMA:
+            continue
+        cols = SCHEMA[table]
         for col, kind in cols.items():
             if kind in ("date", "date_null"):
                 df[col] = _to_date(df[col], table, col, nullable=kind == "date_null")
@@ -619,12 +652,18 @@ def profile(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = Non
 
 def extract(db_url: str, rules: SourceRules | None = None) -> Extract:
     """Read, validate and profile the source; record what was read for the manifest."""
-    raw = read_source(db_url)
-    origin = raw.pop(ORIGIN_TABLE, None)
-    tables, exclusions, findings, codes = validate(raw, rules)
-    inputs = {t: {"rows_read": len(raw[t]), "rows_kept": len(tables[t]), "sha256": frame_hash(raw[t])}
-              for t in SCHEMA}
-    inputs["_origin"] = source_origin(origin)
+    inputs: dict = {}
+    origin: list[pd.DataFrame] = []
+
+    def seen(table: str, df: pd.DataFrame) -> None:
+        if table == ORIGIN_TABLE:
+            origin.append(df)
+        else:
+            inputs[table] = {"rows_read": len(df), "sha256": frame_hash(df)}
+    tables, exclusions, findings, codes = validate_stream(iter_source(db_url), rules, seen)
+    for t in SCHEMA:
+        inputs[t]["rows_kept"] = len(tables[t])
+    inputs["_origin"] = source_origin(origin[0] if origin else None)
     path = sqlite_file(db_url)
     if path is not None:
         inputs["_database_file"] = {"path": path.name, "sha256": file_hash(path)}

@@ -184,7 +184,9 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     out["centrality"] = centrality_band(nd[N["centrality"]]).to_numpy()
     out["disruption_order"] = pd.array(nd[N["dismantle"]].tolist(), dtype="Int64")
     if inp.soc is not None:
-        soc = inp.soc.groupby(C.SOC["person"])[C.SOC["group"]].apply(lambda s: "|".join(sorted(set(map(str, s)))))
+        pg = pd.DataFrame({"p": inp.soc[C.SOC["person"]].to_numpy(),
+                           "g": inp.soc[C.SOC["group"]].map(str).to_numpy()}).drop_duplicates()
+        soc = pg.sort_values(["p", "g"], kind="mergesort").groupby("p")["g"].agg("|".join)  # sorted, distinct
         out["soc_group"] = out["person_id"].map(soc)
     else:
         out["soc_group"] = None
@@ -202,8 +204,11 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
         flags["child_now"] = flags["child_now"] | _known(out["person_id"].map(sg[C.SAFEGUARDING["child_now"]]))
         out["child_now"] = flags["child_now"]
     flags["age_unknown"] = out["current_age"].isna() & out["cse_offender"]
-    out["routing"] = [
-        "; ".join(ROUTING[k] for k in ROUTING if flags[k].iat[i]) for i in range(len(out))]
+    routing = np.full(len(out), "", dtype=object)
+    for k, text in ROUTING.items():  # each reason in ROUTING's order, "; " between them
+        hit = flags[k].to_numpy(bool)
+        routing[hit] = np.where(routing[hit] == "", text, routing[hit] + "; " + text)
+    out["routing"] = routing
     out["safeguarding"] = flags["child_now"] | flags["offended_as_child"] | flags["victim_offender"]
     return out.sort_values("person_id", kind="mergesort").reset_index(drop=True)
 
