@@ -18,7 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import pandas as pd  # noqa: E402
+
 from helpers import dismantle, network  # noqa: E402
+from helpers.config import load_params  # noqa: E402
 
 
 def main() -> None:
@@ -29,8 +32,11 @@ def main() -> None:
     ap.add_argument("--harm-weights", default="data/reference/harm_weights.csv")
     ap.add_argument("--csv", help="also write the table here")
     a = ap.parse_args()
-    inp = network.load_inputs(a.out_dir, a.harm_weights, "2021-03-15", 365, 730)
-    net = network.build(network.cse_edges(inp.edges, inp.evidence), set(inp.full_table["offender_id"]))
+    p = load_params()
+    inp = network.load_inputs(a.out_dir, a.harm_weights)
+    pairs = network.cse_pairs(inp.evidence, p.strong_log_max_people, pd.Timestamp(p.as_of),
+                              p.proximity_half_life_days, p.recency_half_life_days)
+    net = network.build(pairs, inp.offenders)
     g, h = net.graph, network.node_harm(net, inp)
     print(f"network: {g.vcount():,} people, {g.ecount():,} linked pairs")
     t = time.perf_counter()

@@ -34,3 +34,21 @@ def test_isin_on_non_text_series_is_pandas_isin():
 def test_isin_agrees_with_pandas_on_any_text(data, values):
     s = pd.Series(data, dtype="string")
     pd.testing.assert_series_equal(isin(s, pd.Series(values, dtype="string")), s.isin(values))
+
+
+def test_any_by_person_on_a_hand_built_frame():
+    from helpers.people import any_by_person
+    ids = pd.Series(["P2", "P10", "P2", "P1", "P10"], dtype="string")
+    got = any_by_person(ids, [False, False, True, False, False])
+    expected = pd.Series([False, False, True], index=pd.Index(["P1", "P10", "P2"], name="person_id"), dtype=bool)
+    pd.testing.assert_series_equal(got, expected, check_index_type=False)
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=3), st.booleans()), max_size=40))
+def test_any_by_person_agrees_with_a_groupby(rows):
+    from helpers.people import any_by_person
+    ids = pd.Series([r[0] for r in rows], dtype="string")
+    flags = [r[1] for r in rows]
+    got = any_by_person(ids, flags)
+    want = pd.Series(flags, index=ids.astype(str).to_numpy(), dtype=bool).groupby(level=0).any().sort_index()
+    assert list(got.index) == list(want.index) and list(got) == list(want)
