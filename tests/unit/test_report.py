@@ -586,3 +586,11 @@ def test_stability_sentence_reads_the_stability_table_and_never_repeats_one_numb
               mean=0.4, min=0.4)]))
     text = report._stability_sentence(out)
     assert "change a lot" in text and "is 0.40 across 1 scenarios" in text and "0.40 to 0.40" not in text
+
+
+def test_a_count_whose_header_names_a_percentage_target_prints_as_a_whole_number():
+    df = pd.DataFrame({"People removed to leave no set over 1% of people": pd.array([368, None], dtype="Int64"),
+                       "Missing %": [12.345, 0.0]})
+    html = report.table_html(df, "t", count_cols=[], suppress_below=5)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["368", "12.3", "", "0.0"]

@@ -76,7 +76,8 @@ def _plain_number_col(name: str) -> bool:
 
 
 def _pct_col(name: str) -> bool:
-    return "%" in str(name) or str(name).lower().endswith("_pct")
+    """A column of percentages ("Missing %", "missing_pct"); "... over 1% of people" is a count."""
+    return bool(re.search(r"(?<![\d.])%", str(name))) or str(name).lower().endswith("_pct")
 
 
 def _format_column(col: pd.Series, name: str) -> pd.Series:
