@@ -423,7 +423,8 @@ def targeted_degree(g: ig.Graph, w: Floats, cap: float, refresh: int = 100,
         if not over.any():
             return order
         pool = ids[over[memb]]
-        heap = [(-deg[v], -wv[v], int(v)) for v in pool if can[v]]
+        cand = pool[can[pool]].tolist()  # plain ints: indexing lists with numpy scalars is slow
+        heap = list(zip([-deg[v] for v in cand], (-wv[cand]).tolist(), cand, strict=True))
         if not heap:
             return order  # only non-removable people left in the sets over the cap
         heapq.heapify(heap)
@@ -613,6 +614,8 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
 def best_of(adj: Adj, w: Floats, sets: dict[str, list[int]]) -> tuple[list[int], str]:
     """The smallest of the candidate sets (keys: method codes of CANDIDATES), ties by lower R, then name."""
     cands = {METHODS[m].order_name: d for m, d in sets.items() if m in CANDIDATES}
+    fewest = min((len(d) for d in cands.values()), default=0)
+    cands = {name: d for name, d in cands.items() if len(d) == fewest}  # R is needed only to break a tie
     if len(cands) == 1:
         return next(iter(cands.values())), next(iter(cands))
 
