@@ -71,6 +71,17 @@ CANDIDATES = tuple(code for code, m in METHODS.items() if m.candidate)
 GND_MAX_PEOPLE = 30_000
 
 
+def runs_on(method: str, n: int) -> bool:
+    """Whether `method` runs on a network of n people (GND only up to GND_MAX_PEOPLE)."""
+    return method != "gnd" or n <= GND_MAX_PEOPLE
+
+
+def _announce(method: str, n: int, what: str) -> None:
+    label = METHODS[method].label
+    progress.say(f"dismantling: {label} ({what}, {n:,} people)" if runs_on(method, n) else
+                 f"dismantling: {label} skipped ({n:,} people, over {GND_MAX_PEOPLE:,})")
+
+
 def adjacency(g: ig.Graph) -> list[list[int]]:
     """g's adjacency lists, built once per graph and kept on it (igraph builds them in Python:
     ~0.6 s at force scale, and one run asks for them about twenty times). The copy a subgraph
@@ -491,7 +502,7 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
         return betweenness_set(g, wt, cap, max_work, can)
     if method == "gnd":
         from .gnd import gnd_set  # gnd builds on this module's helpers
-        return gnd_set(g, wt, cap, can) if len(adj) <= GND_MAX_PEOPLE else None
+        return gnd_set(g, wt, cap, can) if runs_on(method, len(adj)) else None
     if method == "targeted":
         return targeted_degree(g, wt, cap, removable=can)
     if method == "degree":
@@ -535,7 +546,7 @@ def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: 
         cap = effective_cap(adj, wt, share * W, can)
         caps = [cap] * n
         for method in methods:
-            progress.say(f"dismantling: {METHODS[method].label} ({objective}, {n:,} people)")
+            _announce(method, n, objective)
             t0 = time.perf_counter()
             base = _base_set(method, g, adj, wt, cap, seed, max_work, can)
             t_method = time.perf_counter() - t0
@@ -602,7 +613,7 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
     for code in CANDIDATES:
         if only is not None and METHODS[code].order_name != only:
             continue
-        progress.say(f"dismantling: {METHODS[code].label} + reinsertion ({len(adj):,} people)")
+        _announce(code, len(adj), "with reinsertion")
         base = _base_set(code, g, adj, w, cap, 0, 0.0, can)
         if base is not None:  # None: the method does not run on a network this size (GND_MAX_PEOPLE)
             cands[code] = reinsert(adj, w, caps, base)[0]

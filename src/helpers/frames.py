@@ -21,20 +21,20 @@ def _arrow_text(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
 
 
-def _as_arrow(values: Iterable, like: pa.DataType) -> pa.Array | None:
+def _as_arrow(values: pd.Series | pd.Index, like: pa.DataType) -> pa.Array | None:
     """The text values as one Arrow array of type `like` (None: something in them is not text)."""
-    v = values if isinstance(values, (pd.Series, pd.Index)) else pd.Series(list(values), dtype=object)
-    if not isinstance(v.dtype, pd.StringDtype):
-        if pd.api.types.infer_dtype(v, skipna=True) not in ("string", "empty"):
-            return None
-        v = pd.Series(v).astype("string[pyarrow]")
-    arr = pa.array(pd.Series(v).astype("string[pyarrow]"))
+    if not isinstance(values.dtype, pd.StringDtype) and \
+            pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    arr = pa.array(pd.Series(values).astype("string[pyarrow]"))
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pc.unique(arr).cast(like)
 
 
 def isin(s: pd.Series, values: Iterable) -> pd.Series:
     """`s.isin(values)` (a boolean Series on s's index), fast when s holds Arrow text."""
+    if not isinstance(values, (pd.Series, pd.Index)):
+        values = pd.Series(list(values), dtype=object)  # read once (a generator cannot be read twice)
     if not _arrow_text(s):
         return s.isin(values)
     arr = pa.array(s)

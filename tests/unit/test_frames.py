@@ -52,3 +52,9 @@ def test_any_by_person_agrees_with_a_groupby(rows):
     got = any_by_person(ids, flags)
     want = pd.Series(flags, index=ids.astype(str).to_numpy(), dtype=bool).groupby(level=0).any().sort_index()
     assert list(got.index) == list(want.index) and list(got) == list(want)
+
+
+def test_isin_reads_values_given_as_a_generator():
+    assert isin(S, (v for v in ["a", "c"])).tolist() == [True, False, False, True, False]
+    assert isin(S, (v for v in ["a", 1])).tolist() == [True, False, False, False, False]  # mixed: pandas' path
+    assert isin(pd.Series([1, 2, 3]), (v for v in [2])).tolist() == [False, True, False]
