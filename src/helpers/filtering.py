@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import people, progress
 from .extraction import ROLES
-from .frames import isin
+from .frames import isin, per_distinct
 from .store import ExclusionLedger
 
 RULES = ("title", "if_code", "mo")
@@ -49,10 +49,8 @@ def group_regex(group: dict[str, list[str]]) -> re.Pattern[str]:
 
 def matches(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Case-insensitive match, computed once per distinct text (titles repeat a lot)."""
-    lowered = texts.astype("string").str.lower()
-    uniq = pd.Series(lowered.dropna().unique())
-    hit = dict(zip(uniq, uniq.str.contains(pattern, regex=True), strict=False))
-    return lowered.map(hit).fillna(False).astype(bool)
+    return per_distinct(texts, lambda u: u.astype("string").str.lower().str.contains(pattern, regex=True)
+                        .fillna(False))
 
 
 def rule_flags(crimes: pd.DataFrame, if_codes: pd.DataFrame, terms: dict) -> pd.DataFrame:

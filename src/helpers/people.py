@@ -33,12 +33,15 @@ unknown ethnicity
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .extraction import ROLES
-from .frames import isin
+from .frames import isin, per_distinct
 
 OFFENDER_ROLES = frozenset(r for r, kind in ROLES.items() if kind == "offender")
 VICTIM_ROLE = "VICTIM"
@@ -79,15 +82,37 @@ def _known_rows(crime_nominals: pd.DataFrame, crimes: pd.DataFrame | None, as_of
     return cn
 
 
+def has_role(role: pd.Series, roles: Iterable[str]) -> pd.Series:
+    """True where the recorded role, trimmed and upper-cased, is one of `roles` (once per distinct role)."""
+    wanted = set(roles)
+    return per_distinct(role, lambda u: u.astype(str).str.strip().str.upper().isin(wanted))
+
+
 def any_by_person(person_id: pd.Series, flag: np.ndarray) -> pd.Series:
     """Per person (index person_id as text, sorted): True when any of their rows is flagged.
 
     Factorised codes and a bincount, not a groupby on a text index: ~2.5 million
     nominal rows take a fraction of a second instead of seven.
     """
-    codes, ids = pd.factorize(person_id.astype(str).astype("string"), sort=True)
-    hit = np.bincount(codes, weights=np.asarray(flag, bool).astype(float), minlength=len(ids)) > 0
-    return pd.Series(hit, index=pd.Index(np.asarray(ids, dtype=object), name="person_id"), dtype=bool)
+    return any_by_person_columns(person_id, {"flag": flag})["flag"].rename(None)
+
+
+def any_by_person_columns(person_id: pd.Series, flags: dict[str, np.ndarray]) -> pd.DataFrame:
+    """`any_by_person` for several flag columns over the same rows, factorising the ids once.
+
+    The ids are encoded unsorted (Arrow's dictionary encoding) and only the distinct ids are
+    sorted (by code point, as Python sorts text), which is several times faster than a sorted
+    factorize of every row.
+    """
+    codes, uniq = pd.factorize(person_id.astype(str).astype("string"))
+    ids = pa.array(np.asarray(uniq, dtype=object), type=pa.string())
+    order = np.asarray(pc.sort_indices(ids), dtype=np.int64)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes]
+    index = pd.Index(np.asarray(ids.take(pa.array(order)).to_pylist(), dtype=object), name="person_id")
+    return pd.DataFrame({name: np.bincount(codes, weights=np.asarray(f, bool).astype(float),
+                                           minlength=len(index)) > 0 for name, f in flags.items()}, index=index)
 
 
 def child_now(crime_nominals: pd.DataFrame, crimes: pd.DataFrame | None, as_of: str | pd.Timestamp,
@@ -111,7 +136,7 @@ def offended_as_child(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, as_of:
     cn = _known_rows(crime_nominals, crimes, as_of)
     cn = cn.merge(crimes[["crime_id", "committed_from"]], on="crime_id", how="left")
     age = age_years(cn["dob"], cn["committed_from"])
-    off = cn["role"].astype(str).str.strip().str.upper().isin(OFFENDER_ROLES).to_numpy()
+    off = has_role(cn["role"], OFFENDER_ROLES).to_numpy()
     hit = off & (age >= 0).fillna(False).to_numpy(bool) & is_child_age(age, max_victim_age).to_numpy()
     was = any_by_person(cn["person_id"], hit)
     now = child_now(crime_nominals, crimes, as_of, max_victim_age).reindex(was.index, fill_value=False)

@@ -42,7 +42,7 @@ import yaml
 from . import people, store
 from .config import ConfigError, resolve_path
 from .filtering import group_regex, matches
-from .frames import isin
+from .frames import isin, per_distinct
 
 ROUTES = {
     "child_now": "MASH referral: children's social care, as a child at risk (never a target)",
@@ -154,11 +154,14 @@ def load_rules(path: str | Path = "config/safeguarding.yml") -> Rules:
 
 def code_matches(codes: pd.Series, listed: tuple[str, ...]) -> pd.Series:
     """A crime's HO code against the listed codes: "19" matches 19 and 19A-19Z, "88A" only itself."""
-    c = pd.Series(codes, dtype="object").astype("string").str.strip().str.upper()
     bare = {x for x in listed if x.isdigit()}
     exact = set(listed)
-    number = c.str.extract(r"^(\d+)[A-Z]*$")[0]
-    return (c.isin(exact) | number.isin(bare)).fillna(False).astype(bool)
+
+    def test(u: pd.Series) -> pd.Series:
+        c = u.astype("string").str.strip().str.upper()
+        number = c.str.extract(r"^(\d+)[A-Z]*$")[0]
+        return (c.isin(exact) | number.isin(bare)).fillna(False).astype(bool)
+    return per_distinct(pd.Series(codes, dtype="object"), test)
 
 
 def sexual_or_exploitation(crimes: pd.DataFrame, rules: Rules) -> pd.Series:
@@ -185,8 +188,7 @@ def person_flags(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, person_ids:
     counts = recorded[["crime_id", "committed_from"]].assign(
         sexual=sexual_or_exploitation(recorded, rules))
     cn = cn.merge(counts, on="crime_id", how="left")
-    role = cn["role"].astype(str).str.strip().str.upper()
-    off, vic = role.isin(people.OFFENDER_ROLES), role.eq(people.VICTIM_ROLE)
+    off, vic = people.has_role(cn["role"], people.OFFENDER_ROLES), people.has_role(cn["role"], {people.VICTIM_ROLE})
     age = people.age_years(cn["dob"], cn["committed_from"])
     child_age = people.is_child_age(age, max_victim_age).to_numpy()
     # an offender's dob after the crime is a recording error and flags nothing; a victim's gives age 0 and
@@ -196,7 +198,8 @@ def person_flags(crime_nominals: pd.DataFrame, crimes: pd.DataFrame, person_ids:
     d = pd.DataFrame({"person_id": cn["person_id"].astype(str).to_numpy(),
                       "off_sexual": off.to_numpy() & sexual, "vic_sexual": vic.to_numpy() & sexual,
                       "off_child": off.to_numpy() & off_child_then, "vic_child": vic.to_numpy() & child_age})
-    per = d.groupby("person_id").any().reindex(ids, fill_value=False)
+    per = people.any_by_person_columns(d["person_id"], {c: d[c].to_numpy(bool) for c in d.columns[1:]}) \
+        .reindex(ids, fill_value=False)
     now = people.child_now(crime_nominals, crimes, as_of, max_victim_age).reindex(ids, fill_value=False)
     out = pd.DataFrame({
         "person_id": ids.to_numpy(),
@@ -234,6 +237,16 @@ def final_rows(full: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
     return full.merge(pairs.drop_duplicates(), on=["offender_id", "crime_id"], how="inner")
 
 
+def _joined_groups(rows: pd.DataFrame) -> pd.Series:
+    """Per victim (sorted): their offenders' distinct group ids, sorted, joined by '|' ('' when none)."""
+    gid = rows[["victim_id", "group_id"]].dropna()
+    gid = gid.assign(group_id=gid["group_id"].astype(str)).drop_duplicates() \
+        .sort_values(["victim_id", "group_id"], kind="mergesort")
+    joined = gid.groupby("victim_id", sort=True)["group_id"].agg("|".join)
+    victims = pd.Index(rows["victim_id"].dropna().unique(), name="victim_id").sort_values()
+    return joined.reindex(victims, fill_value="")
+
+
 def victims_behind_links(full: pd.DataFrame, final: pd.DataFrame, nodes: pd.DataFrame, groups: pd.DataFrame,
                          still_child: pd.Series, rules: Rules) -> pd.DataFrame:
     """Every child victim behind a final-table link, with the facts that decide whether it is listed.
@@ -253,7 +266,7 @@ def victims_behind_links(full: pd.DataFrame, final: pd.DataFrame, nodes: pd.Data
     out = pd.DataFrame({
         "n_offenders": g["offender_id"].nunique(),
         "n_crimes": g["crime_id"].nunique(),
-        "groups": g["group_id"].agg(lambda s: "|".join(sorted(set(s.dropna().astype(str))))),
+        "groups": _joined_groups(rows),
         "in_high_priority_group": g["high"].any(),
         "latest_crime_date": g["crime_date"].max().astype(str),
     }).rename_axis("person_id").reset_index()

@@ -58,3 +58,27 @@ def test_isin_reads_values_given_as_a_generator():
     assert isin(S, (v for v in ["a", "c"])).tolist() == [True, False, False, True, False]
     assert isin(S, (v for v in ["a", 1])).tolist() == [True, False, False, False, False]  # mixed: pandas' path
     assert isin(pd.Series([1, 2, 3]), (v for v in [2])).tolist() == [False, True, False]
+
+
+def test_per_distinct_spreads_each_distinct_answer_to_its_rows_and_gives_missing_its_own_value():
+    from helpers.frames import per_distinct
+    s = pd.Series(["Rape", None, "rape", "Theft", "Rape"], dtype="string", index=[5, 6, 7, 8, 9])
+    calls = []
+
+    def test(u):
+        calls.append(len(u))
+        return u.str.lower().eq("rape")
+    got = per_distinct(s, test)
+    pd.testing.assert_series_equal(got, pd.Series([True, False, True, False, True], index=s.index))
+    assert calls == [3]  # Rape, rape, Theft: once each
+    assert per_distinct(s, test, missing=True).tolist() == [True, True, True, False, True]
+    assert per_distinct(pd.Series([], dtype="string"), test).tolist() == []
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "B", " b", "c "])), max_size=30))
+def test_per_distinct_agrees_with_the_test_on_every_row(values):
+    from helpers.frames import per_distinct
+    s = pd.Series(values, dtype="string")
+    test = lambda u: u.astype(str).str.strip().str.upper().isin({"B", "C"})  # noqa: E731
+    want = [v is not None and v.strip().upper() in {"B", "C"} for v in values]
+    assert per_distinct(s, test).tolist() == want

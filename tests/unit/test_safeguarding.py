@@ -447,3 +447,11 @@ def test_run_stage_without_an_earlier_table_says_which_and_what_to_do(tmp_path):
     (tmp_path / "o" / "tables" / "network_groups.parquet").unlink()
     with pytest.raises(FileNotFoundError, match="network_groups.*Run the notebooks in order"):
         sg.run_stage(out, AS_OF, 17)
+
+
+def test_a_victims_groups_are_their_offenders_distinct_groups_sorted_and_empty_when_none():
+    rows = pd.DataFrame({"victim_id": ["V2", "V1", "V1", "V1", "V3", "V2", "V1"],
+                         "group_id": ["G0010", "G0002", None, "G0010", None, "G0010", "G0002"]})
+    expected = pd.Series(["G0002|G0010", "G0010", ""], index=pd.Index(["V1", "V2", "V3"], name="victim_id"),
+                         name="group_id")
+    pd.testing.assert_series_equal(sg._joined_groups(rows), expected, check_dtype=False, check_index_type=False)

@@ -8,6 +8,9 @@ factor are computed once, up front (`pair_table`); the half-life scenarios
 change weights only, so the dismantling order, which depends on who is
 linked and on harm, is the base order and is not recomputed; grouping
 (consensus, see `groups`) and priorities are recomputed in every scenario.
+The scenarios do not depend on each other, so they run side by side on the
+machine's cores (`helpers.workers`); each seeds itself, so the table is the
+same as a run one by one.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .. import workers
 from .graph import sig
 
 SCENARIO_FACTORS = {"half-lives halved": 0.5, "half-lives doubled": 2.0}
@@ -50,22 +54,31 @@ def stability(base: dict, scenario: Callable[[str, pd.DataFrame, float, set, boo
     returns the scenario's `top_sets`. Columns: scenario, ranking, measure,
     k, n_runs, mean, min.
     """
-    runs: list[tuple[str, dict]] = []
+    jobs: list[tuple[str, Callable[[], dict]]] = []
+
+    def job(label: str, name: str, *args) -> None:
+        def run() -> dict:
+            progress(f"stability: {label}")
+            return scenario(*args)
+        jobs.append((name, run))
+
     for name, f in SCENARIO_FACTORS.items():
-        progress(f"stability: {name}")
-        runs.append((name, scenario(name, pairs, f, set(), True)))
+        job(name, name, name, pairs, f, set(), True)
     for r in range(1, n_reps + 1):
         rng = np.random.default_rng(seed + r)
         keep = np.ones(len(pairs), bool)
         if len(pairs):
             keep[rng.choice(len(pairs), size=round(0.10 * len(pairs)), replace=False)] = False
-        progress(f"stability: 10% of links removed, run {r} of {n_reps}")
-        runs.append(("10% of links removed", scenario("links", pairs.loc[keep], 1.0, set(), False)))
+        job(f"10% of links removed, run {r} of {n_reps}", "10% of links removed",
+            "links", pairs.loc[keep], 1.0, set(), False)
         gone = set(rng.choice(np.asarray(people, dtype=object), size=round(0.02 * len(people)), replace=False)) \
             if people else set()
         p2 = pairs.loc[~pairs["person_a"].isin(gone) & ~pairs["person_b"].isin(gone)]
-        progress(f"stability: 2% of people removed, run {r} of {n_reps}")
-        runs.append(("2% of people removed", scenario("people", p2, 1.0, gone, False)))
+        job(f"2% of people removed, run {r} of {n_reps}", "2% of people removed", "people", p2, 1.0, gone, False)
+    n = workers.workers(len(jobs))
+    if n > 1:
+        progress(f"stability: {len(jobs)} scenarios on {n} processes")
+    runs = list(zip([name for name, _ in jobs], workers.run_all([run for _, run in jobs]), strict=True))
     rows = []
     for name, s in runs:
         for key, b in base.items():

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import people
 from ..config import resolve_path
+from ..frames import isin
 from . import columns as C
 
 CHILD_AGE = 18
@@ -170,9 +171,12 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     N, G = C.NODE, C.GROUP
     nd = inp.nodes
     crime_dates = inp.full.drop_duplicates(C.FULL["crime"]).set_index(C.FULL["crime"])[C.FULL["date"]]
-    attrs = person_attributes(inp.nominals, crime_dates, as_of).set_index("person_id")
-    gp = inp.groups.set_index(G["group"])
     out = pd.DataFrame({"person_id": nd[N["person"]].astype(str).to_numpy()})
+    # each person's attributes come from their own records only: read just the network's people's
+    mine = None if inp.nominals is None else \
+        inp.nominals.loc[isin(inp.nominals[C.NOMINAL["person"]], out["person_id"])]
+    attrs = person_attributes(mine, crime_dates, as_of).set_index("person_id")
+    gp = inp.groups.set_index(G["group"])
     out["current_age"] = pd.array(out["person_id"].map(attrs["current_age"]).tolist(), dtype="Int64")
     out["sex"] = out["person_id"].map(attrs["sex"])
     out["group_id"] = nd[N["group"]].to_numpy()

@@ -7,9 +7,11 @@ under 13, 2019-05-01 and 2019-08-01"; "intelligence log 2020-02-03, graded B2, 4
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
+from ..frames import isin
 from . import columns as C
 
 MAX_ITEMS = 5  # evidence items spelled out per link; the rest are counted
@@ -86,24 +88,42 @@ def establishments(stays: pd.DataFrame | None) -> pd.Series | None:
     return pd.Series(stays[C.STAY["establishment"]].to_numpy(), index=stays[C.STAY["stay"]].to_numpy())
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """What the reasons look up: crime titles and dates, log grades, stay establishments (built once a run)."""
+    titles: pd.Series
+    dates: pd.Series
+    grades: pd.Series | None
+    establishments: pd.Series | None
+
+
+def lookups(full: pd.DataFrame, intel: pd.DataFrame | None, stays: pd.DataFrame | None) -> Lookups:
+    F = C.FULL
+    crimes = full.drop_duplicates(F["crime"]).set_index(F["crime"])
+    return Lookups(crimes[F["title"]], crimes[F["date"]], grades(intel), establishments(stays))
+
+
 def link_reasons(evidence: pd.DataFrame, full: pd.DataFrame, intel: pd.DataFrame | None,
-                 stays: pd.DataFrame | None, members: set[str] | None = None) -> pd.DataFrame:
-    """person_a, person_b, source, reason: one row per linked pair and source (within `members` if given)."""
-    E, F = C.EVIDENCE, C.FULL
+                 stays: pd.DataFrame | None, members: set[str] | None = None,
+                 looked_up: Lookups | None = None) -> pd.DataFrame:
+    """person_a, person_b, source, reason: one row per linked pair and source (within `members` if given).
+
+    `looked_up` (from `lookups` on the same full, intel and stays) saves rebuilding the lookups when
+    the reasons of many groups are written.
+    """
+    E = C.EVIDENCE
     ev = evidence
     if members is not None:
-        ev = ev.loc[ev[E["a"]].isin(members) & ev[E["b"]].isin(members)]
-    crimes = full.drop_duplicates(F["crime"]).set_index(F["crime"])
-    titles, dates = crimes[F["title"]], crimes[F["date"]]
-    g, est = grades(intel), establishments(stays)
+        ev = ev.loc[isin(ev[E["a"]], members) & isin(ev[E["b"]], members)]
+    lk = looked_up or lookups(full, intel, stays)
     out = []
     for (a, b, src), rows in ev.groupby([E["a"], E["b"], E["source"]], sort=True):
         if src == "crime":
-            r = crime_reason(rows, titles, dates)
+            r = crime_reason(rows, lk.titles, lk.dates)
         elif src == "intel":
-            r = intel_reason(rows, g)
+            r = intel_reason(rows, lk.grades)
         elif src == "pins":
-            r = pins_reason(rows, est)
+            r = pins_reason(rows, lk.establishments)
         elif src == "soc":
             r = soc_reason(rows)
         else:

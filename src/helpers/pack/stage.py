@@ -27,13 +27,14 @@ def _round(v: object, k: int) -> object:
         return v
 
 
-def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int) -> tuple[str, str, str]:
+def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int,
+                   looked_up: reasons.Lookups | None = None) -> tuple[str, str, str]:
     G = C.GROUP
     gid = str(g[G["group"]])
     mem = data.group_members(nom, gid)
     ids = set(mem["person_id"])
     edges = data.group_edges(inp.edges, ids)
-    why = reasons.link_reasons(inp.evidence, inp.full, inp.intel, inp.stays, ids)
+    why = reasons.link_reasons(inp.evidence, inp.full, inp.intel, inp.stays, ids, looked_up)
     img = draw.group_png(mem, edges, seed, title=f"group {gid}")
     facts = [("priority", f"{int(g[G['rank']])} ({g[G['band']]})"), ("people", int(g[G["n_people"]])),
              ("offenders", g.get(G["n_offenders"], "")), ("harm CCHI", g.get(G["harm_cchi"], "")),
@@ -86,8 +87,9 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
                      f"<p>{len(soc)} people are in both the CSE network and the SOC network.</p>"
                      + html.datatable(soc, "soc_overlap", NOMINAL_LABELS)))
     t0 = time.time()
+    looked_up = reasons.lookups(inp.full, inp.intel, inp.stays)
     for i, (_, g) in enumerate(top.iterrows(), 1):
-        sections.append(_group_section(g, nom, inp, seed))
+        sections.append(_group_section(g, nom, inp, seed, looked_up))
         if i % 5 == 0 or i == len(top):
             say(f"pack: drew {i}/{len(top)} groups ({time.time() - t0:.1f} s)")
     if change is not None:
