@@ -22,6 +22,9 @@ ENV = "CSE_NETWORK_WORKERS"
 
 # The jobs of the map in progress, read by the forked processes (set just before forking).
 _JOBS: Sequence[Callable[[], Any]] = ()
+# True inside a worker process: a job that itself asks for workers runs its jobs there, one by one
+# (the cores are already busy with its siblings).
+_IN_WORKER = False
 
 
 def cores() -> int:
@@ -45,7 +48,12 @@ def workers(n_jobs: int) -> int:
             raise ValueError(f"{ENV}={raw!r}: set it to 1 or more (1 = no parallel work), or unset it.")
     else:
         want = cores()
-    return max(1, min(want, n_jobs))
+    return 1 if _IN_WORKER else max(1, min(want, n_jobs))
+
+
+def _mark_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
 
 
 def _run(i: int) -> Any:
@@ -60,7 +68,7 @@ def run_all(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
         return [job() for job in jobs]
     _JOBS = jobs
     try:  # a process that dies (e.g. out of memory) raises BrokenProcessPool here instead of hanging
-        with ProcessPoolExecutor(n, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_mark_worker) as pool:
             return list(pool.map(_run, range(len(jobs))))
     finally:
         _JOBS = ()

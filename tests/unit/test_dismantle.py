@@ -15,6 +15,8 @@ from __future__ import annotations
 import igraph as ig
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import dismantle as dm
 
@@ -228,3 +230,52 @@ def test_gnd_is_skipped_above_its_size_limit_and_never_wins_by_absence(g, monkey
     assert not cmp.loc[cmp["method"] == "gnd", "finished"].any()
     order, method = dm.dismantle_network(g, w)
     assert method != dm.METHODS["gnd"].order_name and len(order) > 0
+
+
+def _targeted_rebuilt_every_round(g, w, cap, refresh=100, removable=None):
+    """The targeted method as first written: components and the heap rebuilt from scratch every round."""
+    import heapq
+    adj = [list(a) for a in g.get_adjlist()]
+    wv = np.asarray(w, float)
+    can = np.ones(len(adj), bool) if removable is None else np.asarray(removable, bool)
+    alive, deg, order, pool = np.ones(len(adj), bool), [len(a) for a in adj], [], np.arange(len(adj))
+    while True:
+        ids = pool[alive[pool]]
+        memb = np.asarray(g.subgraph(ids.tolist()).connected_components().membership, int)
+        over = np.bincount(memb, weights=wv[ids]) > cap
+        if not over.any():
+            return order
+        pool = ids[over[memb]]
+        cand = pool[can[pool]].tolist()
+        heap = [(-deg[v], -wv[v], v) for v in cand]
+        if not heap:
+            return order
+        heapq.heapify(heap)
+        batch, taken = max(1, min(refresh, len(heap) // 100)), 0
+        while heap and taken < batch:
+            d, _, v = heapq.heappop(heap)
+            if not alive[v] or -d != deg[v]:
+                continue
+            alive[v] = False
+            order.append(v)
+            taken += 1
+            for u in adj[v]:
+                if alive[u]:
+                    deg[u] -= 1
+                    if can[u]:
+                        heapq.heappush(heap, (-deg[u], -wv[u], u))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 400), st.floats(1.0, 4.0), st.floats(0.0, 0.3),
+       st.integers(1, 5))
+def test_targeted_degree_with_one_heap_gives_the_order_of_rebuilding_every_round(seed, n, mean_deg, kids, refresh):
+    rng = np.random.default_rng(seed)
+    m = int(n * mean_deg / 2)
+    g = ig.Graph(n=n, edges=rng.integers(0, n, size=(m, 2)).tolist()).simplify()
+    w = rng.choice([0.0, 1.0, 2.5, 7.0], size=n).tolist()
+    can = (rng.random(n) >= kids).tolist()
+    cap = 0.02 * sum(w) + 1.0
+    dm.adjacency(g)  # the cache must not matter
+    assert dm.targeted_degree(g, w, cap, refresh=refresh, removable=can) == \
+        _targeted_rebuilt_every_round(g, w, cap, refresh=refresh, removable=can)

@@ -47,3 +47,12 @@ def test_a_job_that_fails_fails_the_run_with_its_own_error(monkeypatch):
         raise KeyError("no such column")
     with pytest.raises(KeyError, match="no such column"):
         workers.run_all([lambda: 1, bad, lambda: 3])
+
+
+def test_jobs_that_ask_for_workers_inside_a_worker_run_there_one_by_one(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+
+    def nested():
+        return workers.workers(5), [pid == os.getpid() for _, _, pid in workers.run_all(_jobs(3))]
+    got = workers.run_all([nested, nested])
+    assert got == [(1, [True, True, True])] * 2

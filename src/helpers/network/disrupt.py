@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dismantle as dm
+from .. import workers
 from .graph import Network
 
 DISMANTLE_SHARE = dm.DEFAULT_SHARE   # target: heaviest remaining component <= 1% of harm (one home: dismantle)
@@ -39,7 +40,9 @@ def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, re
     rank[np.asarray(order, int)] = np.arange(1, len(order) + 1)
     if whole_only:
         return net.frame().assign(dismantle_rank=rank), {"dismantle_method": method}
-    free, _ = dm.dismantle_network(g, harm, share, only=method)
+    # the unconstrained comparison and the group orders do not depend on each other (helpers.workers)
+    (free, _), grank = workers.run_all([lambda: dm.dismantle_network(g, harm, share, only=method),
+                                        lambda: _group_ranks(g, membership, harm, removable, share)])
     total = float(harm.sum())
     adj = dm.adjacency(g)
     if len(free) > len(order) and dm.effective_cap(adj, harm, share * total, removable) <= share * total:
@@ -51,7 +54,6 @@ def dismantle_ranks(net: Network, membership: pd.DataFrame, harm: np.ndarray, re
              "harm_share_left": left(order), "harm_share_left_unconstrained": left(free),
              "dismantle_target_share": float(dm.effective_cap(adj, harm, share * total, removable) / total)
              if total > 0 else float("nan")}
-    grank = _group_ranks(g, membership, harm, removable, share)
     return net.frame().assign(dismantle_rank=rank, group_dismantle_rank=grank), facts
 
 
