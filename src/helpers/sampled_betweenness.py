@@ -19,6 +19,11 @@ from a generator seeded once per call, components are processed heaviest
 first (ties: lowest id), scores are rounded before ranking and ties go to
 the more harmful, then the lower id; igraph's betweenness is single-threaded.
 
+Speed (2 cores, unit weights, cap 1%): ~2.5 s on the 9,887-person BFP-like
+graph of benchmarks/dismantle_public.py, ~7 s at 20,000; at 150,000 people
+30 s or more, and 4% more people than CoreHD after reinsertion, so it is
+meant to run only on networks up to about 20,000 people (dismantle.runs_on).
+
 Same contract as `dismantle.corehd` and `gnd.gnd_set`: the set returned (in
 removal order) is meant to be followed by `dismantle.reinsert`.
 """
@@ -34,9 +39,6 @@ from helpers import dismantle
 SOURCES = 128  # sampled sources per recomputation (exact betweenness on components no larger)
 BATCH = 0.002  # share of the component removed per recomputation (at least one person)
 SEED = 0
-# Networks up to this size only (dismantle.runs_on): ~2.5 s at 9,887 people and ~7 s at 20,000 (2 cores); at
-# 150,000 it took 30 s or more and removed 4% more people than CoreHD on the BFP-like graph.
-MAX_PEOPLE = 20_000
 
 
 def _pieces(ids: np.ndarray, h: ig.Graph, wt: np.ndarray, can: np.ndarray,
