@@ -63,6 +63,7 @@ METHODS: dict[str, Method] = {m.code: m for m in (
     Method("targeted", "harm-targeted adaptive degree", True),
     Method("degree", "adaptive degree", True),
     Method("gnd", "spectral GND (path-based)", True),
+    Method("sampled", "sampled adaptive betweenness", True),
     Method("betweenness", "adaptive betweenness", False),
     Method("random", "random order", False),
 )}
@@ -71,17 +72,26 @@ CANDIDATES = tuple(code for code, m in METHODS.items() if m.candidate)
 # call and removed 23% more people than CoreHD on a generated force-like graph (benchmarks/dismantle_public.py),
 # so above it the candidate is skipped (comparison table: finished = False) and the run stays as fast.
 GND_MAX_PEOPLE = 30_000
+# Sampled adaptive betweenness (helpers.sampled_betweenness): ~2.5 s at 9,887 people, ~7 s at 20,000; at 150,000
+# 30 s or more and 4% more people than CoreHD (benchmarks/dismantle_public.py), so it is skipped above this.
+SAMPLED_MAX_PEOPLE = 20_000
+
+
+def _limit(method: str) -> int | None:
+    """The most people `method` runs on (None: any size)."""
+    return {"gnd": GND_MAX_PEOPLE, "sampled": SAMPLED_MAX_PEOPLE}.get(method)
 
 
 def runs_on(method: str, n: int) -> bool:
-    """Whether `method` runs on a network of n people (GND only up to GND_MAX_PEOPLE)."""
-    return method != "gnd" or n <= GND_MAX_PEOPLE
+    """Whether `method` runs on a network of n people (GND and sampled betweenness only up to their limits)."""
+    limit = _limit(method)
+    return limit is None or n <= limit
 
 
 def _announce(method: str, n: int, what: str) -> None:
     label = METHODS[method].label
     progress.say(f"dismantling: {label} ({what}, {n:,} people)" if runs_on(method, n) else
-                 f"dismantling: {label} skipped ({n:,} people, over {GND_MAX_PEOPLE:,})")
+                 f"dismantling: {label} skipped ({n:,} people, over {_limit(method):,})")
 
 
 def adjacency(g: ig.Graph) -> list[list[int]]:
@@ -523,6 +533,9 @@ def _base_set(method: str, g: ig.Graph, adj: Adj, wt: list[float], cap: float, s
     if method == "gnd":
         from .gnd import gnd_set  # gnd builds on this module's helpers
         return gnd_set(g, wt, cap, can) if runs_on(method, len(adj)) else None
+    if method == "sampled":
+        from .sampled_betweenness import sampled_betweenness_set  # it builds on this module's helpers
+        return sampled_betweenness_set(g, wt, cap, can) if runs_on(method, len(adj)) else None
     if method == "targeted":
         return targeted_degree(g, wt, cap, removable=can)
     if method == "degree":
@@ -629,7 +642,9 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
     intelligence logs (hubs); attacking only the components still over the
     harm cap (harm-targeted degree) does better still; path-based GND (spectral
     cuts covered by removals, `helpers.gnd`) wins on sparse, grid-like networks
-    where no hub exists (ADR 0012) and runs up to GND_MAX_PEOPLE. Running the
+    where no hub exists (ADR 0012) and runs up to GND_MAX_PEOPLE; sampled adaptive
+    betweenness (`helpers.sampled_betweenness`, up to SAMPLED_MAX_PEOPLE) matches
+    full adaptive betweenness on intelligence-report networks (BFP-like). Running the
     degree-based three costs about seven seconds on 140,000 people and removes
     the guesswork; the method used is reported. Only `removable` people are ever in the set, and the
     target is `effective_cap`.
@@ -647,7 +662,7 @@ def dismantle_network(g: ig.Graph, harm: Floats, share: float = DEFAULT_SHARE, o
             continue
         _announce(code, len(adj), "with reinsertion")
         base = _base_set(code, g, adj, w, cap, 0, 0.0, can)
-        if base is not None:  # None: the method does not run on a network this size (GND_MAX_PEOPLE)
+        if base is not None:  # None: the method does not run on a network this size (runs_on)
             cands[code] = reinsert(adj, w, caps, base)[0]
     if not cands:
         raise ValueError(f"unknown dismantling method {only!r}")

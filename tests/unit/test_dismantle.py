@@ -104,7 +104,8 @@ def test_compare_table_shape_and_determinism(g):
     a = dm.compare(g, w, seed=7)
     b = dm.compare(g, w, seed=7)
     assert a.equals(b)
-    assert len(a) == 24 and set(a["method"]) == {"corehd", "targeted", "degree", "gnd", "betweenness", "random"}
+    assert len(a) == 28 and set(a["method"]) == {"corehd", "targeted", "degree", "gnd", "sampled", "betweenness",
+                                                 "random"}
     ok = a.loc[a["finished"]]
     assert (ok["removed_to_1pct_harm"] <= 10).all()
     assert ((ok["R_harm"] >= 0) & (ok["R_harm"] <= 1)).all()
