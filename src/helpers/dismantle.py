@@ -22,6 +22,7 @@ non-removable people) — the `floor`, reported with every result.
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import time
 from collections import deque
@@ -615,7 +616,7 @@ def compare(g: ig.Graph, harm: Floats, seed: int, max_work: float = 3e8, share: 
             return out, kept
 
         # the methods do not depend on each other: side by side on the cores (helpers.workers), same rows
-        done = workers.run_all([lambda m=m: rows_of(m) for m in methods])
+        done = workers.run_all([functools.partial(rows_of, m) for m in methods])
         for method, (method_rows, kept) in zip(methods, done, strict=True):
             rows.extend(method_rows)
             if sets_out is not None and kept is not None and objective == objectives[0]:
