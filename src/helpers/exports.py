@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from . import graphfiles
@@ -37,24 +38,9 @@ I2_LINK_COLUMNS = ["Link Type", "From Identity", "To Identity", "Link Identity",
                    "Grade 1", "Grade 2", "Grading System", "Weight"]
 
 
-def _clean(v: object) -> object:
-    """GraphML/GEXF attribute values: plain Python scalars; missing -> None (attribute left out)."""
-    if v is None or pd.isna(v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    return v
-
-
-def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
-    """One node per person, one edge per pair, attributes as in the module docstring."""
+def pairs(edges: pd.DataFrame) -> pd.DataFrame:
+    """One row per linked pair (sorted by a, b): a, b, sources, weight, n_links, weight_<source>..."""
     E = C.EDGE
-    g = nx.Graph()
-    for row in nominals.sort_values("person_id").itertuples(index=False):
-        r = row._asdict()
-        node_attrs = {out: _clean(r[col]) for col, out in NODE_ATTRS.items() if col in r}
-        g.add_node(str(r["person_id"]), label=str(r["person_id"]),
-                   **{k: v for k, v in node_attrs.items() if v is not None})
     e = edges[[E["a"], E["b"], E["source"], E["weight"]] + (["n_links"] if "n_links" in edges else [])].copy()
     e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
     if "n_links" not in e:
@@ -64,27 +50,99 @@ def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
                                                                           n_links=("n_links", "sum"))
     e = e.sort_values(["a", "b", "source"], kind="mergesort").reset_index(drop=True)
     sources = sorted(set(e["source"]))
-    # One row per pair, built column-wise (a pair has at most one row per source, in source order, so
-    # adding the per-source weights in that order gives the same float as summing the pair's rows).
+    # A pair has at most one row per source, in source order, so adding the per-source weights in that
+    # order gives the same float as summing the pair's rows.
     e["weight"] = e["weight"].astype(float)
     per = e.pivot(index=["a", "b"], columns="source", values="weight")
-    pairs = e.groupby(["a", "b"], sort=True).agg(sources=("source", "|".join), n_links=("n_links", "sum"))
-    per = per.reindex(pairs.index)
-    total = pd.Series(0.0, index=pairs.index)
+    grouped = e.groupby(["a", "b"], sort=True).agg(n_links=("n_links", "sum"))
+    per = per.reindex(grouped.index)
+    has = e.assign(has=True).pivot(index=["a", "b"], columns="source", values="has").reindex(grouped.index)
+    total = pd.Series(0.0, index=grouped.index)
+    joined = np.full(len(grouped), "", dtype=object)  # the pair's sources joined by "|", in source order
+    started = np.zeros(len(grouped), dtype=bool)
     for s in sources:
         total = total + per[s].fillna(0.0)
-    cols = {"sources": pairs["sources"].astype(str).tolist(), "weight": total.astype(float).tolist(),
-            "n_links": pairs["n_links"].astype(int).tolist()}
-    cols |= {f"weight_{s}": per[s].fillna(0.0).astype(float).tolist() for s in sources}
-    names = list(cols)
-    a_ids = [str(x) for x in pairs.index.get_level_values("a")]
-    b_ids = [str(x) for x in pairs.index.get_level_values("b")]
-    for a, b, *vals in zip(a_ids, b_ids, *cols.values(), strict=True):
-        for p in (a, b):
-            if p not in g:
-                g.add_node(p, label=p)
+        here = has[s].notna().to_numpy()
+        joined = np.where(here, np.where(started, joined + ("|" + s), s), joined)
+        started |= here
+    out = pd.DataFrame({"a": grouped.index.get_level_values("a").astype(str),
+                        "b": grouped.index.get_level_values("b").astype(str)})
+    out["sources"] = pd.Series(joined, dtype="str")
+    out["weight"] = total.astype(float).to_numpy()
+    out["n_links"] = grouped["n_links"].astype(int).to_numpy()
+    for s in sources:
+        out[f"weight_{s}"] = per[s].fillna(0.0).astype(float).to_numpy()
+    return out
+
+
+def node_table(nominals: pd.DataFrame, linked: pd.DataFrame) -> pd.DataFrame:
+    """One row per node in the graph's order: id, label, then NODE_ATTRS (missing values as missing).
+
+    People in id order, then any person of `linked` (pairs) who is not a nominal, as first met."""
+    n = nominals.sort_values("person_id")
+    ids = n["person_id"].astype(str).to_numpy()
+    table = pd.DataFrame({"id": ids, "label": ids}, dtype="str")
+    for col, out in NODE_ATTRS.items():
+        if col in n:
+            table[out] = n[col].reset_index(drop=True)
+    known = set(ids)
+    ends = pd.unique(np.column_stack([linked["a"].to_numpy(object), linked["b"].to_numpy(object)]).ravel())
+    extra = [p for p in ends if p not in known]
+    if extra:
+        table = pd.concat([table, pd.DataFrame({"id": extra, "label": extra})], ignore_index=True)
+    return table
+
+
+def edge_table(nodes: pd.DataFrame, linked: pd.DataFrame) -> pd.DataFrame:
+    """The pairs as networkx's `Graph.edges` lists them after adding them in pair order: by the position
+    of the endpoint met first, then by the order of adding; that endpoint is the source."""
+    pos = pd.Index(nodes["id"]).get_indexer
+    pa_, pb = pos(linked["a"]), pos(linked["b"])
+    a_first = pa_ <= pb
+    order = np.argsort(np.where(a_first, pa_, pb), kind="stable")
+    a, b = linked["a"].to_numpy(object), linked["b"].to_numpy(object)
+    table = pd.DataFrame({"source": np.where(a_first, a, b)[order], "target": np.where(a_first, b, a)[order]},
+                         dtype="str")
+    rest = linked.drop(columns=["a", "b"]).iloc[order].reset_index(drop=True)
+    return pd.concat([table, rest], axis=1)
+
+
+def _frame_path_fits(nodes: pd.DataFrame, linked: pd.DataFrame) -> bool:
+    """The tables give networkx's graph as is: unique node ids, each unordered pair once."""
+    if not nodes["id"].is_unique:
+        return False
+    lo = np.minimum(linked["a"].to_numpy(object), linked["b"].to_numpy(object))
+    hi = np.maximum(linked["a"].to_numpy(object), linked["b"].to_numpy(object))
+    return not pd.DataFrame({"lo": lo, "hi": hi}).duplicated().any()
+
+
+def tables(nominals: pd.DataFrame, edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The node and edge tables the files are written from (None: build the graph, see write)."""
+    linked = pairs(edges)
+    nodes = node_table(nominals, linked)
+    return (nodes, edge_table(nodes, linked)) if _frame_path_fits(nodes, linked) else None
+
+
+def graph(nominals: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
+    """One node per person, one edge per pair, attributes as in the module docstring."""
+    linked = pairs(edges)
+    g = nx.Graph()
+    for row in node_table(nominals, linked).itertuples(index=False):
+        r = row._asdict()
+        g.add_node(r.pop("id"), **{k: v for k, v in ((k, _clean(v)) for k, v in r.items()) if v is not None})
+    names = [c for c in linked.columns if c not in ("a", "b")]
+    for a, b, *vals in zip(*(linked[c].tolist() for c in ["a", "b", *names]), strict=True):
         g.add_edge(a, b, **dict(zip(names, vals, strict=True)))
     return g
+
+
+def _clean(v: object) -> object:
+    """Attribute values: plain Python scalars; missing -> None (attribute left out)."""
+    if v is None or pd.isna(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
 
 
 def i2_entities(nominals: pd.DataFrame) -> pd.DataFrame:
@@ -132,11 +190,17 @@ def write(out_dir: str | Path, nominals: pd.DataFrame, edges: pd.DataFrame, evid
     people = set(nominals["person_id"])
     E = C.EDGE
     edges = edges.loc[isin(edges[E["a"]], people) & isin(edges[E["b"]], people)]
-    g = graph(nominals, edges)
+    frames = tables(nominals, edges)
     paths = {"graphml": d / "network.graphml", "gexf": d / "network.gexf",
              "i2_entities": d / "i2_entities.csv", "i2_links": d / "i2_links.csv"}
-    graphfiles.write_graphml(g, paths["graphml"])
-    graphfiles.write_gexf(g, paths["gexf"])
+    if frames is not None:  # both files from one formatting of the tables
+        net = graphfiles.network(*frames)
+        graphfiles.write_graphml_network(net, paths["graphml"])
+        graphfiles.write_gexf_network(net, paths["gexf"])
+    else:  # duplicate person ids or a pair listed both ways: networkx merges them, so write its graph
+        g = graph(nominals, edges)
+        graphfiles.write_graphml(g, paths["graphml"])
+        graphfiles.write_gexf(g, paths["gexf"])
     i2_entities(nominals).to_csv(paths["i2_entities"], index=False, lineterminator="\n")
     ev = evidence.loc[isin(evidence[C.EVIDENCE["a"]], people) & isin(evidence[C.EVIDENCE["b"]], people)]
     i2_links(ev, intel).to_csv(paths["i2_links"], index=False, lineterminator="\n")
