@@ -26,13 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 import yaml
 
 from . import progress
 from .config import PARAMS_FILE, REFERENCE_DIR, mask_url, resolve_db_url, resolve_path
 from .config import connect_url as config_connect_url
-from .frames import isin
+from .frames import duplicated, isin, sort_order
 from .store import ExclusionLedger, file_hash, frame_hash
 
 # CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
@@ -267,6 +268,24 @@ def _read_problem(url: str, path: Path | None, table: str | None, exc: BaseExcep
                            "the database follows data/README.md.")
 
 
+def _text_chunk(values: pd.Series) -> pd.Series | None:
+    """A column of the driver's values as compact text when every value is text or missing, else None.
+
+    Arrow reads the objects once and says whether they are all text or None; anything else (numbers,
+    bytes, NaN, a mix) is left to pandas' own test, as before. pandas reads text twice, and slowly.
+    """
+    try:
+        arr = pa.array(values.to_numpy(), from_pandas=False)  # only None is missing (NaN, NaT: pandas decides)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+        arr = None
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr.cast(pa.large_string())])),
+                         index=values.index)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype("string")
+    return None
+
+
 def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     """Rows from a raw DB-API cursor in chunks, each turned into compact columns at once.
 
@@ -279,9 +298,11 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     parts = []
     while rows := cursor.fetchmany(chunk):
         df = pd.DataFrame(rows, columns=columns, dtype=object)
+        del rows
         for c in columns:
-            if pd.api.types.infer_dtype(df[c], skipna=True) in ("string", "empty"):
-                df[c] = df[c].astype("string")
+            text = _text_chunk(df[c])
+            if text is not None:
+                df[c] = text
         parts.append(df)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -459,15 +480,26 @@ def _to_date(s: pd.Series, table: str, column: str, nullable: bool) -> pd.Series
 
 def _map_codes(s: pd.Series, table: str, column: str, ref: pd.DataFrame, unknown: str,
                findings: list[dict]) -> tuple[pd.Series, pd.DataFrame]:
-    """Recorded codes -> reference codes; unrecognised values become unknown and are counted."""
-    keys = code_key(s)
+    """Recorded codes -> reference codes; unrecognised values become unknown and are counted.
+
+    A column holds a handful of distinct spellings: each is keyed and looked up once, then every
+    row takes its spelling's answer (the key is a function of the value, so per row it is the same).
+    """
+    s = s.astype("string")
+    rows, spellings = pd.factorize(s, use_na_sentinel=True)
+    recorded = pd.Series(spellings, dtype="string")
+    keys = code_key(recorded)
     lookup = dict(zip(ref["key"], ref["mapped"], strict=False))
-    counts = (pd.DataFrame({"recorded_value": s, "key": keys}).dropna()
-              .groupby(["recorded_value", "key"], observed=True).size().rename("rows").reset_index())
+    order = np.argsort(recorded.to_numpy(dtype=object), kind="stable")  # by recorded value, as a group-by is
+    counts = pd.DataFrame({"recorded_value": recorded.take(order).reset_index(drop=True),
+                           "key": keys.take(order).reset_index(drop=True),
+                           "rows": np.bincount(rows[rows >= 0], minlength=len(recorded))[order].astype("int64")})
     counts["mapped_to"] = counts["key"].map(lookup)
     counts["recognised"] = counts["mapped_to"].notna()
     counts["mapped_to"] = counts["mapped_to"].fillna(unknown)
-    mapped = keys.map(lookup).astype("string").mask(keys.notna() & ~keys.isin(list(lookup)), unknown)
+    per_spelling = [lookup.get(k, unknown) for k in keys] + [None]  # row code -1 (missing) picks the None
+    mapped = pd.Series(pd.array(per_spelling, dtype="string").take(np.where(rows < 0, len(keys), rows)),
+                       index=s.index)
     unrec = counts[~counts["recognised"]]
     if len(unrec):
         findings.append(dict(table=table, column=column, finding="unrecognised code (read as unknown)",
@@ -499,7 +531,7 @@ def _is_placeholder(s: pd.Series, rules: SourceRules) -> pd.Series:
 def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Rows in one order whatever order the database returned them: by key, else by every column."""
     by = [UNIQUE_KEYS[table]] if table in UNIQUE_KEYS else list(df.columns)
-    return df.sort_values(by, kind="mergesort", na_position="last").reset_index(drop=True)
+    return df.take(sort_order(df, by)).reset_index(drop=True)  # take leaves a frame already in order as it is
 
 
 Validated = tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -561,10 +593,13 @@ def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRule
                 df[c] = df[c].mask(hit)
         df = ledger.apply(f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)",
                           df, placeholder)
-        df = ledger.apply(f"{table}: exact duplicate rows", df, df.duplicated(keep="first"))
-        if table in UNIQUE_KEYS:
-            key = UNIQUE_KEYS[table]
-            dup = df[key].duplicated(keep=False)
+        key = UNIQUE_KEYS.get(table)
+        # Rows equal in every column share their key: when every key is distinct there is nothing to look for.
+        shared = df[key].duplicated(keep=False) if key else pd.Series(True, index=df.index)
+        exact = duplicated(df) if shared.any() else pd.Series(False, index=df.index)
+        df = ledger.apply(f"{table}: exact duplicate rows", df, exact)
+        if key:
+            dup = df[key].duplicated(keep=False) if exact.any() else shared
             if dup.any():
                 raise _fail(table, key, f"{int(dup.sum())} rows share a key but differ in other columns",
                             df.loc[dup, key].sort_values().iloc[0], "Keys must be unique; de-duplicate at source.")
