@@ -33,7 +33,7 @@ import yaml
 from . import progress
 from .config import PARAMS_FILE, REFERENCE_DIR, mask_url, resolve_db_url, resolve_path
 from .config import connect_url as config_connect_url
-from .frames import duplicated, isin, sort_order
+from .frames import isin, repeats, sort_order
 from .store import ExclusionLedger, file_hash, frame_hash
 
 # CONTRACT §1. kind: key (id, never null), id (id, may be null), text, date, date_null, real.
@@ -297,13 +297,11 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     """
     parts = []
     while rows := cursor.fetchmany(chunk):
-        df = pd.DataFrame(rows, columns=columns, dtype=object)
+        raw = pd.DataFrame(rows, columns=columns, dtype=object)
         del rows
-        for c in columns:
-            text = _text_chunk(df[c])
-            if text is not None:
-                df[c] = text
-        parts.append(df)
+        # A new frame of the columns (setting them one by one into `raw` would copy its block each time).
+        parts.append(pd.DataFrame({c: t if (t := _text_chunk(raw[c])) is not None else raw[c] for c in columns}))
+        del raw
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -594,9 +592,12 @@ def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRule
         df = ledger.apply(f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)",
                           df, placeholder)
         key = UNIQUE_KEYS.get(table)
-        # Rows equal in every column share their key: when every key is distinct there is nothing to look for.
-        shared = df[key].duplicated(keep=False) if key else pd.Series(True, index=df.index)
-        exact = duplicated(df) if shared.any() else pd.Series(False, index=df.index)
+        if key:  # rows equal in every column share their key: when every key is distinct, none are
+            shared = df[key].duplicated(keep=False)
+            exact = df.duplicated(keep="first") if shared.any() else pd.Series(False, index=df.index)
+        else:  # in canonical order (by every column) equal rows are neighbours; the order is kept
+            df = canonical_order(df, table)
+            exact = repeats(df)
         df = ledger.apply(f"{table}: exact duplicate rows", df, exact)
         if key:
             dup = df[key].duplicated(keep=False) if exact.any() else shared
