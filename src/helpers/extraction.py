@@ -22,6 +22,7 @@ import decimal
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -268,22 +269,23 @@ def _read_problem(url: str, path: Path | None, table: str | None, exc: BaseExcep
                            "the database follows data/README.md.")
 
 
-def _text_chunk(values: pd.Series) -> pd.Series | None:
-    """A column of the driver's values as compact text when every value is text or missing, else None.
+def _column(rows: list, i: int) -> pd.Series:
+    """Column `i` of a chunk of driver rows: compact text when every value is text or None, else the
+    values exactly as the driver gave them (dtype object), turned into text only if pandas finds them so.
 
     Arrow reads the objects once and says whether they are all text or None; anything else (numbers,
-    bytes, NaN, a mix) is left to pandas' own test, as before. pandas reads text twice, and slowly.
+    bytes, NaN, a mix) is left to pandas' own test, as before. (Building a frame of the rows first
+    and testing it with pandas read every value three times, in Python loops.)
     """
+    values = list(map(itemgetter(i), rows))
     try:
-        arr = pa.array(values.to_numpy(), from_pandas=False)  # only None is missing (NaN, NaT: pandas decides)
+        arr = pa.array(values, from_pandas=False)  # only None is missing (NaN, NaT: pandas decides)
     except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
         arr = None
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
-        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr.cast(pa.large_string())])),
-                         index=values.index)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        return values.astype("string")
-    return None
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr.cast(pa.large_string())])))
+    obj = pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object)
+    return obj.astype("string") if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty") else obj
 
 
 def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
@@ -297,11 +299,8 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     """
     parts = []
     while rows := cursor.fetchmany(chunk):
-        raw = pd.DataFrame(rows, columns=columns, dtype=object)
+        parts.append(pd.DataFrame({c: _column(rows, i) for i, c in enumerate(columns)}))
         del rows
-        # A new frame of the columns (setting them one by one into `raw` would copy its block each time).
-        parts.append(pd.DataFrame({c: t if (t := _text_chunk(raw[c])) is not None else raw[c] for c in columns}))
-        del raw
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -28,7 +28,7 @@ def _as_arrow(values: pd.Series | pd.Index, like: pa.DataType) -> pa.Array | Non
         return None
     arr = pa.array(pd.Series(values).astype("string[pyarrow]"))
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pc.unique(arr).cast(like)
+    return arr.cast(like)  # is_in hashes the set itself: repeats in it are harmless, no need to unique them
 
 
 def isin(s: pd.Series, values: Iterable) -> pd.Series:
