@@ -22,6 +22,7 @@ import decimal
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
@@ -298,8 +299,19 @@ def _fetch(cursor, columns: list[str], chunk: int = 250_000) -> pd.DataFrame:
     become compact strings; validation types the rest and can name a bad value.
     """
     parts = []
+    all_text = pa.struct([(f"c{i}", pa.large_string()) for i in range(len(columns))])
     while rows := cursor.fetchmany(chunk):
-        parts.append(pd.DataFrame({c: _column(rows, i) for i, c in enumerate(columns)}))
+        texts = None
+        if set(map(type, chain.from_iterable(rows))) <= {str, type(None)}:  # the usual chunk: text and NULLs
+            try:  # Arrow reads the rows in one pass
+                texts = pa.array(rows, type=all_text).flatten()
+            except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+                texts = None
+        if texts is not None:
+            parts.append(pd.DataFrame({c: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([t])))
+                                       for c, t in zip(columns, texts, strict=True)}))
+        else:
+            parts.append(pd.DataFrame({c: _column(rows, i) for i, c in enumerate(columns)}))
         del rows
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
