@@ -1,9 +1,13 @@
 """Network exports for analysts' tools, under OUT/exports/ (Intelligence only: they hold person ids).
 
-- `network.graphml` and `network.gexf` (streamed by `graphfiles`; networkx reads them back as
-  the graph its own writers would give; Gephi and Cytoscape read them): one node per person with
-  the nominal attributes, one edge per linked pair with `sources` ("crime|intel"), total
-  `weight`, `n_links` and one `weight_<source>` per source.
+- `network.graphml` and `network.gexf` (networkx reads them back as the graph its own writers
+  would give; Gephi and Cytoscape read them): one node per person with the nominal attributes, one
+  edge per linked pair with `sources` ("crime|intel"), total `weight`, `n_links` and one
+  `weight_<source>` per source. `tables` gives them as a node table (people in id order) and an
+  edge table (in the order and orientation networkx's `Graph.edges` would list them), which
+  `graphfiles` writes column-wise; no networkx graph is built. `graph` builds that graph for anyone
+  who wants one, and `write` uses it only when the tables cannot stand for it (a person id twice, or
+  a pair listed both ways, which networkx would merge).
 - `i2_entities.csv` and `i2_links.csv`: an i2 Analyst's Notebook import pair. One entity row
   per person; one link row per evidence item (each crime pair, intelligence log, cell share,
   SOC link) with its date, and for intelligence links the grades (Grade 1 = source grade,
