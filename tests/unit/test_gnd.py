@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import igraph as ig
 import numpy as np
+from dismantling_checks import over_cap_breakable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,17 +13,6 @@ from helpers import gnd
 
 def _clique(vs: list[int]) -> list[tuple[int, int]]:
     return [(a, b) for i, a in enumerate(vs) for b in vs[i + 1:]]
-
-
-def _over_cap_breakable(g: ig.Graph, w: list[float], cap: float, can: list[bool], removed: list[int]) -> bool:
-    """True if, after removing `removed`, some component over the cap still has a removable vertex."""
-    alive = [True] * g.vcount()
-    for v in removed:
-        alive[v] = False
-    for comp in dm._components(g.get_adjlist(), alive):
-        if sum(w[v] for v in comp) > cap + 1e-9 and any(can[v] for v in comp):
-            return True
-    return False
 
 
 def test_two_cliques_bridge():
@@ -74,7 +64,7 @@ def test_deterministic_and_under_cap_on_a_random_graph():
     a, b = gnd.gnd_set(g, w, cap), gnd.gnd_set(g, w, cap)
     assert a == b
     assert len(set(a)) == len(a)
-    assert not _over_cap_breakable(g, w, cap, [True] * g.vcount(), a)
+    assert not over_cap_breakable(g, w, cap, [True] * g.vcount(), a)
 
 
 @settings(max_examples=60, deadline=None)
@@ -89,4 +79,4 @@ def test_only_removable_and_nothing_breakable_left(n, data):
     got = gnd.gnd_set(g, w, cap, can)
     assert len(set(got)) == len(got)
     assert all(can[v] for v in got)
-    assert not _over_cap_breakable(g, w, cap, can, got)
+    assert not over_cap_breakable(g, w, cap, can, got)

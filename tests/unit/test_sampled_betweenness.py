@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import igraph as ig
 import numpy as np
+from dismantling_checks import over_cap_breakable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,17 +18,6 @@ def _clique(vs: list[int]) -> list[tuple[int, int]]:
 def _bridged_cliques() -> ig.Graph:
     # Cliques 0-4 and 6-10; the bridge 5 links to 3, 4 and to 6, 7.
     return ig.Graph(n=11, edges=_clique([0, 1, 2, 3, 4]) + _clique([6, 7, 8, 9, 10]) + [(3, 5), (4, 5), (5, 6), (5, 7)])
-
-
-def _over_cap_breakable(g: ig.Graph, w: list[float], cap: float, can: list[bool], removed: list[int]) -> bool:
-    """True if, after removing `removed`, some component over the cap still has a removable vertex."""
-    alive = [True] * g.vcount()
-    for v in removed:
-        alive[v] = False
-    for comp in dm._components(g.get_adjlist(), alive):
-        if sum(w[v] for v in comp) > cap + 1e-9 and any(can[v] for v in comp):
-            return True
-    return False
 
 
 def test_bridge_goes_first():
@@ -90,7 +80,7 @@ def test_sampled_run_is_deterministic_and_under_cap():
     a = sb.sampled_betweenness_set(g, w, cap, sources=16)
     assert a == sb.sampled_betweenness_set(g, w, cap, sources=16)
     assert len(set(a)) == len(a)
-    assert not _over_cap_breakable(g, w, cap, [True] * g.vcount(), a)
+    assert not over_cap_breakable(g, w, cap, [True] * g.vcount(), a)
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,4 +96,4 @@ def test_only_removable_and_nothing_breakable_left(n, data):
                                      batch=data.draw(st.sampled_from([0.002, 0.3])))
     assert len(set(got)) == len(got)
     assert all(can[v] for v in got)
-    assert not _over_cap_breakable(g, w, cap, can, got)
+    assert not over_cap_breakable(g, w, cap, can, got)
