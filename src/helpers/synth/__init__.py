@@ -21,7 +21,7 @@ with noise), :mod:`.systems` (intelligence, prison, SOC) and :mod:`.writer` (SQL
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,7 +30,7 @@ import numpy as np
 from ..config import SYNTH_DIR
 from . import crimes, nominals, population, systems, writer
 from .crimes import CrimeDates, CrimeFields
-from .draws import IdCounter, iso
+from .draws import IdCounter, Numbered, chunked_rows, iso
 from .profiles import AS_OF, PROFILES, Profile, profile_or_error, scaled
 from .vocabulary import Component
 from .writer import truth_file
@@ -90,14 +90,13 @@ def generate(profile: str = "wmp", seed: int = 1, out: str | Path = SYNTH_DIR / 
     writer.write_database(out, {
         "crimes": _crime_rows(dates, fields),
         "crime_if_codes": _if_code_rows(dates, fields),
-        "crime_nominals": zip(dates.reference[dates.rank[crime[rows]]].tolist(), _labels(labels, person, rows),
-                              role[rows].tolist(), recorded.dob[rows].tolist(), recorded.sex[rows].tolist(),
-                              recorded.ethnicity[rows].tolist(), strict=True),
+        "crime_nominals": _nominal_rows(dates, labels, crime, person, role, recorded, rows),
         **_intel_rows(intel, labels), **_stay_rows(stays, labels), **_soc_rows(soc, labels),
         "cse_network_synthetic": [("generator", "cse-network synth"), ("profile", profile), ("seed", str(seed)),
                                   ("scale", str(scale)), ("note", "synthetic: no real person, crime or place")],
     })
-    truth_rows = [(group, labels[p], r) for group, p, r in planted.truth]
+    truth_rows = list(zip([t[0] for t in planted.truth], labels.take(np.array([t[1] for t in planted.truth], np.int64)),
+                      [t[2] for t in planted.truth], strict=True))
     summary = {
         "profile": profile, "seed": seed, "scale": scale, "as_of": AS_OF, "database": out.name,
         "tables": {"crimes": len(dates.reference), "crime_if_codes": sum(len(f.if_crime) for f in fields),
@@ -113,54 +112,81 @@ def generate(profile: str = "wmp", seed: int = 1, out: str | Path = SYNTH_DIR / 
     return summary
 
 
-def _labels(labels: np.ndarray, person: np.ndarray, rows: np.ndarray) -> list:
-    """Person labels of nominal rows; None for unidentified people."""
-    out = np.empty(len(person), dtype=object)
-    known = person >= 0
-    out[known] = labels[person[known]]
-    return out[rows].tolist()
+def _people(labels: Numbered, person: np.ndarray) -> list:
+    """Person labels of person ids; None for unidentified people (id -1)."""
+    out: list = [None] * len(person)
+    known = np.flatnonzero(person >= 0)
+    for i, label in zip(known.tolist(), labels.take(person[known]), strict=True):
+        out[i] = label
+    return out
 
 
-def _crime_rows(dates: CrimeDates, fields: list[CrimeFields]) -> Iterable[tuple]:
+def _positions(part: slice) -> np.ndarray:
+    return np.arange(part.start, part.stop, dtype=np.int64)
+
+
+def _crime_rows(dates: CrimeDates, fields: list[CrimeFields]) -> Iterator[tuple]:
     """Crimes in crime_id order."""
     order = dates.order
-    columns = [np.concatenate([getattr(f, name) for f in fields])[order].tolist()
+    columns = [np.concatenate([getattr(f, name) for f in fields])
                for name in ("code", "title", "offence_type", "mo_text")]
-    return zip(dates.reference.tolist(), iso(dates.committed_from[order]),
-               iso(dates.committed_to[order], dates.committed_to_null[order]), iso(dates.recorded[order]),
-               *columns, strict=True)
+    return chunked_rows(
+        len(order), lambda p: dates.reference.take(_positions(p)), lambda p: iso(dates.committed_from[order[p]]),
+        lambda p: iso(dates.committed_to[order[p]], dates.committed_to_null[order[p]]),
+        lambda p: iso(dates.recorded[order[p]]), *(_column(c, order) for c in columns))
 
 
-def _if_code_rows(dates: CrimeDates, fields: list[CrimeFields]) -> Iterable[tuple]:
+def _column(values: np.ndarray, order: np.ndarray | None = None) -> Callable[[slice], list]:
+    """A column of ``values`` (taken in ``order`` when given) for :func:`chunked_rows`."""
+    if order is None:
+        return lambda p: values[p].tolist()
+    return lambda p: values[order[p]].tolist()
+
+
+def _if_code_rows(dates: CrimeDates, fields: list[CrimeFields]) -> Iterator[tuple]:
     """Flags in crime_id order, then by code."""
     crime = np.concatenate([f.if_crime for f in fields])
     code = np.concatenate([f.if_code for f in fields])
     order = np.lexsort((code.astype(str), dates.rank[crime]))
-    return zip(dates.reference[dates.rank[crime[order]]].tolist(), code[order].tolist(), strict=True)
+    return chunked_rows(len(order), lambda p: dates.reference.take(dates.rank[crime[order[p]]]), _column(code, order))
 
 
-def _reference(prefix: str, n: int) -> np.ndarray:
-    width = max(7, len(str(n)))
-    return np.array([f"{prefix}{i:0{width}d}" for i in range(n)], dtype=object)
+def _nominal_rows(dates: CrimeDates, labels: Numbered, crime: np.ndarray, person: np.ndarray, role: np.ndarray,
+                  recorded: nominals.Recorded, rows: np.ndarray) -> Iterator[tuple]:
+    """Nominal rows in the order ``rows`` (by crime reference; duplicates included)."""
+    return chunked_rows(
+        len(rows), lambda p: dates.reference.take(dates.rank[crime[rows[p]]]),
+        lambda p: _people(labels, person[rows[p]]), _column(role, rows),
+        lambda p: iso(recorded.dob[rows[p]], recorded.dob_null[rows[p]]), _column(recorded.sex, rows),
+        _column(recorded.ethnicity, rows))
 
 
-def _intel_rows(intel: systems.Intel, labels: np.ndarray) -> dict[str, Iterable[tuple]]:
+def _reference(prefix: str, n: int) -> Numbered:
+    return Numbered(prefix, max(7, len(str(n))), n)
+
+
+def _intel_rows(intel: systems.Intel, labels: Numbered) -> dict[str, Iterable[tuple]]:
     ref = _reference("IL", len(intel.date))
-    return {"intel_logs": zip(ref.tolist(), iso(intel.date), intel.system.tolist(), intel.source_grade.tolist(),
-                              intel.information_grade.tolist(), strict=True),
-            "intel_log_nominals": zip(ref[intel.log].tolist(), labels[intel.person].tolist(), strict=True)}
+    return {"intel_logs": chunked_rows(len(intel.date), lambda p: ref.take(_positions(p)), lambda p: iso(intel.date[p]),
+                                       _column(intel.system), _column(intel.source_grade),
+                                       _column(intel.information_grade)),
+            "intel_log_nominals": chunked_rows(len(intel.log), lambda p: ref.take(intel.log[p]),
+                                               lambda p: labels.take(intel.person[p]))}
 
 
-def _stay_rows(stays: systems.Stays, labels: np.ndarray) -> dict[str, Iterable[tuple]]:
-    return {"pins_cell_stays": zip(_reference("ST", len(stays.person)).tolist(), labels[stays.person].tolist(),
-                                   stays.establishment.tolist(), stays.cell.tolist(), iso(stays.start),
-                                   iso(stays.end, stays.open), strict=True)}
+def _stay_rows(stays: systems.Stays, labels: Numbered) -> dict[str, Iterable[tuple]]:
+    ref = _reference("ST", len(stays.person))
+    return {"pins_cell_stays": chunked_rows(len(stays.person), lambda p: ref.take(_positions(p)),
+                                            lambda p: labels.take(stays.person[p]), _column(stays.establishment),
+                                            _column(stays.cell), lambda p: iso(stays.start[p]),
+                                            lambda p: iso(stays.end[p], stays.open[p]))}
 
 
-def _soc_rows(soc: systems.Soc, labels: np.ndarray) -> dict[str, Iterable[tuple]]:
-    return {"soc_nominals": zip(labels[soc.person].tolist(), soc.group.tolist(), strict=True),
-            "soc_network_edges": zip(labels[soc.person_a].tolist(), labels[soc.person_b].tolist(),
-                                     soc.weight.tolist(), soc.link_type.tolist(), strict=True)}
+def _soc_rows(soc: systems.Soc, labels: Numbered) -> dict[str, Iterable[tuple]]:
+    return {"soc_nominals": chunked_rows(len(soc.person), lambda p: labels.take(soc.person[p]), _column(soc.group)),
+            "soc_network_edges": chunked_rows(len(soc.person_a), lambda p: labels.take(soc.person_a[p]),
+                                              lambda p: labels.take(soc.person_b[p]), _column(soc.weight),
+                                              _column(soc.link_type))}
 
 
 def _planted_counts(prof: Profile, scale: float, csa: crimes.CsaCrimes, n_ordinary: int,

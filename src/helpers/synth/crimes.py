@@ -13,6 +13,7 @@ import numpy as np
 from .draws import (
     MISSING,
     IdCounter,
+    Numbered,
     Rng,
     case_variants,
     crime_dates,
@@ -352,7 +353,7 @@ class CrimeDates:
     recorded: np.ndarray
     order: np.ndarray
     rank: np.ndarray
-    reference: np.ndarray
+    reference: Numbered  # crime_id of rank i
 
 
 def crime_dates_and_refs(rng: Rng, committed_from: np.ndarray) -> CrimeDates:
@@ -371,8 +372,7 @@ def crime_dates_and_refs(rng: Rng, committed_from: np.ndarray) -> CrimeDates:
     order = np.lexsort((rng.random(n), recorded))
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
-    width = max(7, len(str(n)))
-    reference = np.array([f"CR{i:0{width}d}" for i in range(n)], dtype=object)
+    reference = Numbered("CR", max(7, len(str(n))), n)
     return CrimeDates(committed_from, committed_to, to_null, recorded, order, rank, reference)
 
 

@@ -1,7 +1,7 @@
 """Small random-draw tools shared by the generator's steps (dates, choices, recorded-case noise)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -22,6 +22,34 @@ class IdCounter:
         out = np.arange(self.n, self.n + k, dtype=np.int64)
         self.n += k
         return out
+
+
+ROWS_PER_CHUNK = 100_000  # rows turned into Python values at a time when writing
+
+
+class Numbered:
+    """Text ids such as ``CR0000123`` or ``P00012345``, made only when written (never all at once).
+
+    ``take(i)`` gives the ids of positions ``i``: ``prefix`` and the zero-padded number, which is
+    ``numbers[i]`` when ``numbers`` is given (a shuffle), else ``i`` itself.
+    """
+
+    def __init__(self, prefix: str, width: int, n: int, numbers: np.ndarray | None = None) -> None:
+        self.prefix, self.width, self.n, self.numbers = prefix, width, n, numbers
+
+    def __len__(self) -> int:
+        return self.n
+
+    def take(self, positions: np.ndarray) -> list[str]:
+        values = positions if self.numbers is None else self.numbers[positions]
+        return [f"{self.prefix}{i:0{self.width}d}" for i in np.asarray(values).tolist()]
+
+
+def chunked_rows(n: int, *columns: Callable[[slice], list]) -> Iterator[tuple]:
+    """Rows 0..n-1 as tuples, ``ROWS_PER_CHUNK`` at a time; each column turns a slice into a list."""
+    for start in range(0, n, ROWS_PER_CHUNK):
+        part = slice(start, min(start + ROWS_PER_CHUNK, n))
+        yield from zip(*(column(part) for column in columns), strict=True)
 
 
 def pick(rng: Rng, values: Sequence | np.ndarray, weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:

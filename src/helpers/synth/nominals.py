@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .crimes import CrimeDates, CsaCrimes, Planted
-from .draws import MISSING, Rng, iso, pick, role_case
+from .draws import MISSING, Rng, pick, role_case
 from .population import People, Population
 from .profiles import AS_OF_DAY
 from .vocabulary import (
@@ -94,7 +94,8 @@ def _ordinary_links(rng: Rng, links: Links, first_crime: int, adult_match: np.nd
 class Recorded:
     """Record-level values of every nominal row (aligned with the links)."""
 
-    dob: np.ndarray          # ISO strings or None
+    dob: np.ndarray          # days since 1970 (written as ISO text)
+    dob_null: np.ndarray     # rows written with no dob
     sex: np.ndarray
     ethnicity: np.ndarray
     dob_after_crime: int     # victims recorded as born after their crime
@@ -154,11 +155,9 @@ def recorded_values(rng: Rng, crime: np.ndarray, person: np.ndarray, kind: np.nd
     flipped = _sex_flip_rows(rng, person, kind, csa_row, protected, people.n, n_csa_people, sex_inconsistent)
     sex[flipped] = np.where(sex[flipped] == "M", "F", "M")
     dob = np.minimum(dob, AS_OF_DAY)  # nobody is recorded as born after the extraction
-    dob_text = np.array(iso(dob), dtype=object)
-    dob_text[dob_null | ~known] = None
     sex[~known] = None
     ethnicity[~known] = None
-    return Recorded(dob_text, sex, ethnicity, len(late), len(flipped))
+    return Recorded(dob, dob_null | ~known, sex, ethnicity, len(late), len(flipped))
 
 
 def roles(rng: Rng, kind: np.ndarray) -> np.ndarray:

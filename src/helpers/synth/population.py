@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .crimes import CsaCrimes, Planted
-from .draws import IdCounter, Rng, pick
+from .draws import IdCounter, Numbered, Rng, pick
 from .profiles import YEAR_DAYS, day
 from .vocabulary import (
     ETHNICITIES,
@@ -190,10 +190,10 @@ def person_values(rng: Rng, csa: CsaCrimes, population: Population, planted: Pla
     return people
 
 
-def person_labels(n: int) -> np.ndarray:
+def person_labels(n: int) -> Numbered:
     """``P00012345`` labels for person ids 0..n-1, shuffled so that they reveal nothing about how they were made.
 
-    A separate generator seeded from n keeps the mapping identical wherever it is used.
+    A separate generator seeded from n keeps the mapping identical wherever it is used. Person ``p``'s
+    label is ``P`` and the eight-digit ``perm[p]``; the text is made only when a row is written.
     """
-    labels = np.array([f"P{i:08d}" for i in range(n)], dtype=object)
-    return labels[np.random.Generator(np.random.PCG64(n)).permutation(n)]
+    return Numbered("P", 8, n, np.random.Generator(np.random.PCG64(n)).permutation(n))
