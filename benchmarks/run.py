@@ -1,10 +1,12 @@
-"""Time and measure every stage on small, full-scale (wmp) and 10x databases; write RESULTS.md.
+"""Time and measure every stage on small, full-scale (wmp), 10x and 20x databases; write RESULTS.md.
 
 Not a test: speed depends on the machine. Each measurement runs in its own
 process so peak memory (max RSS) belongs to that step alone.
 
     .venv/bin/python benchmarks/run.py                      # small and wmp
-    .venv/bin/python benchmarks/run.py --profiles small wmp x10
+    .venv/bin/python benchmarks/run.py --profiles x10 x20 --full-run   # the national scale (an hour or more)
+
+Results are merged into benchmarks/work/results.json, so profiles can be measured one at a time.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ EXTRACT = r"""
 import json, resource, sys, time
 from helpers import extraction
 t0 = time.time(); ext = extraction.run_stage(sys.argv[1], sys.argv[2])
-print(json.dumps({"extraction": time.time() - t0, "crimes": len(ext.tables["crimes"]),
+print(json.dumps({"extraction": time.time() - t0, "crimes": ext.inputs["crimes"]["rows_kept"],
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -79,7 +81,7 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return info["s"], info["mib"], info["out"]
 
 
-def bench(name: str, reuse: bool = False, full_run: bool = False) -> dict:
+def bench(name: str, reuse: bool = False, full_run: bool = False, comparison: bool = False) -> dict:
     profile, scale = PROFILES[name]
     WORK.mkdir(exist_ok=True)
     db = WORK / f"{name}.sqlite"
@@ -117,7 +119,7 @@ def bench(name: str, reuse: bool = False, full_run: bool = False) -> dict:
                       "timings": manifest["timings_seconds"],
                       "html_mib": round((run_dir / "report.html").stat().st_size / 2**20, 2)}
         nb = HERE / "network_bench.py"
-        if nb.exists():
+        if nb.exists() and (name in ("small", "wmp") or comparison):  # x10: 11 minutes, x20 longer
             print(f"[{name}] dismantling comparison ...", flush=True)
             s, _, stdout = measured([sys.executable, str(nb), str(run_dir)])
             out["dismantling"] = stdout.strip()
@@ -183,6 +185,9 @@ def scaling_figure(results: list[dict]) -> bool:
             a.plot(*zip(*xy, strict=True), marker="o", label=label)
     b.plot(x, [r["stages"]["extraction_peak_mib"] for r in pts], marker="o", label="extraction")
     b.plot(x, [r["stages"]["peak_mib"] for r in pts], marker="o", label="selection + linking")
+    run_mib = [(xi, r["run"]["peak_mib_largest_process"]) for xi, r in zip(x, pts, strict=True) if "run" in r]
+    if run_mib:
+        b.plot(*zip(*run_mib, strict=True), marker="o", label="whole run (largest process)")
     for ax, title in ((a, "seconds"), (b, "peak MiB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -201,10 +206,12 @@ def main() -> None:
                     help="databases to measure (x10, x20 = wmp at scale 10, 20; slow, not in CI)")
     ap.add_argument("--full-run", action="store_true",
                     help="also time the whole run on x10 / x20 (small and wmp always get one)")
+    ap.add_argument("--comparison", action="store_true",
+                    help="also run the dismantling comparison on x10 / x20 (about 11 minutes on x10)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse databases already generated in benchmarks/work (and their synth figures)")
     args = ap.parse_args()
-    results = [bench(p, args.reuse, args.full_run) for p in args.profiles]
+    results = [bench(p, args.reuse, args.full_run, args.comparison) for p in args.profiles]
     previous = json.loads((WORK / "results.json").read_text()) if (WORK / "results.json").exists() else []
     merged = {r["profile"]: r for r in previous} | {r["profile"]: r for r in results}
     results = [merged[k] for k in PROFILES if k in merged]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -557,117 +558,158 @@ def validate(raw: dict[str, pd.DataFrame], rules: SourceRules | None = None) -> 
     return validate_stream(((t, raw[t].copy()) for t in SCHEMA), rules)
 
 
-def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRules | None = None,  # noqa: C901
-                    on_raw: Callable[[str, pd.DataFrame], None] | None = None) -> Validated:
+def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRules | None = None,
+                    on_raw: Callable[[str, pd.DataFrame], None] | None = None,
+                    on_table: Callable[[str, pd.DataFrame, pd.DataFrame], pd.DataFrame | None] | None = None,
+                    ) -> Validated:
     """`validate` on tables arriving one at a time in contract order (each frame is consumed).
 
     `on_raw(table, frame)` sees every table as read, before it is typed (row counts and hashes for
     the manifest, and the generator's signature table); only contract tables are validated.
+
+    Each table is finished (typed, its own rules and those that need an earlier table, such as
+    orphans, applied, put in canonical order) before the next is read. `on_table(table, frame,
+    findings so far)` then sees it; what it returns is kept in the result (None: nothing is kept,
+    so a caller that writes each table out holds one table at a time). Only the parents' keys are
+    kept for the orphan rules. The ledger lists rules in the same order whichever way it is run.
     """
     rules = rules or load_rules()
     ledger = ExclusionLedger("extraction")
+    phases: list[int] = []  # the ledger's order: each table's own rules, then orphans, then unidentified people
     findings: list[dict] = []
+    code_tables: list[pd.DataFrame] = []
+    parent_keys: dict[str, pd.Series] = {}
     out: dict[str, pd.DataFrame] = {}
+    seen: list[str] = []
+
+    def drop(phase: int, rule: str, df: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+        phases.append(phase)
+        return ledger.apply(rule, df, mask).reset_index(drop=True)
+
     for table, df in items:
         if on_raw is not None:
             on_raw(table, df)
         if table not in SCHEMA:
             continue
-        cols = SCHEMA[table]
-        for col, kind in cols.items():
-            if kind in ("date", "date_null"):
-                df[col] = _to_date(df[col], table, col, nullable=kind == "date_null")
-                df[col] = _sentinels(df, table, col, kind == "date_null", rules, findings)
-            elif kind == "real":
-                num = pd.to_numeric(df[col], errors="coerce").astype("float64")
-                bad = ~(np.isfinite(num) & (num > 0))
-                if bad.any():
-                    raise _fail(table, col, f"{int(bad.sum())} weight(s) are not finite numbers greater than 0",
-                                first_example(df.loc[bad, col]), "Fix or remove those SOC edges at source.")
-                df[col] = num
-            else:
-                df[col] = as_text(df[col])
-                if kind == "key" and df[col].isna().any():
-                    raise _fail(table, col, f"{int(df[col].isna().sum())} row(s) have no value in a key column",
-                                None, "Every row needs this key; fix the extract.")
-        ids = [c for c, k in cols.items() if k in ID_KINDS and c not in GROUP_IDS]
-        placeholder = pd.Series(False, index=df.index)
-        for c in ids:
-            placeholder |= _is_placeholder(df[c], rules)
-        for c in (c for c in cols if c in GROUP_IDS):  # a placeholder group is no group, not one big group
-            hit = _is_placeholder(df[c], rules)
-            if hit.any():
-                findings.append(dict(table=table, column=c, finding="placeholder id", value=str(df.loc[hit, c].min()),
-                                     rows=int(hit.sum()), action="read as no group"))
-                df[c] = df[c].mask(hit)
-        df = ledger.apply(f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)",
-                          df, placeholder)
-        key = UNIQUE_KEYS.get(table)
-        if key:  # rows equal in every column share their key: when every key is distinct, none are
-            shared = df[key].duplicated(keep=False)
-            exact = df.duplicated(keep="first") if shared.any() else pd.Series(False, index=df.index)
-        else:  # in canonical order (by every column) equal rows are neighbours; the order is kept
-            df = canonical_order(df, table)
-            exact = repeats(df)
-        df = ledger.apply(f"{table}: exact duplicate rows", df, exact)
-        if key:
-            dup = df[key].duplicated(keep=False) if exact.any() else shared
-            if dup.any():
-                raise _fail(table, key, f"{int(dup.sum())} rows share a key but differ in other columns",
-                            df.loc[dup, key].sort_values().iloc[0], "Keys must be unique; de-duplicate at source.")
-        out[table] = df.reset_index(drop=True)
+        seen.append(table)
+        df = _finish(table, _checked(table, df, rules, findings, drop), rules, findings, code_tables,
+                     parent_keys, drop)
+        df = canonical_order(df, table)
+        if table in {parent for _, _, parent, _ in PARENTS}:
+            parent_keys[table] = df[UNIQUE_KEYS[table]]
+        kept = df if on_table is None else on_table(table, df, _findings_frame(findings))
+        if kept is not None:
+            out[table] = kept
+        del df
         progress.say(f"extraction: checked and typed {table}")
-
-    for child, col, parent, key in PARENTS:
-        df = out[child]
-        orphan = ~isin(df[col], out[parent][key])
-        rule = f"{child}: {col} missing or not in {parent} (orphan row)"
-        out[child] = ledger.apply(rule, df, orphan).reset_index(drop=True)
-
-    nom = out["crime_nominals"]
-    roles = pd.Series(nom["role"].dropna().unique())  # normalise each distinct spelling once
-    canonical = roles.str.upper().str.replace(r"\s+", " ", regex=True)
-    nom["role"] = nom["role"].map(dict(zip(roles, canonical, strict=True)))
-    unknown = nom["role"].notna() & ~nom["role"].isin(list(ROLES))
-    if unknown.any() or nom["role"].isna().any():
-        example = nom.loc[unknown, "role"].sort_values().iloc[0] if unknown.any() else None
-        raise _fail("crime_nominals", "role", "unknown or missing role", example,
-                    f"Known roles: {', '.join(ROLES)}. Map the force's role codes to these.")
-    code_tables = []
-    for col, (_, _, unknown_value) in CODE_MAPS.items():
-        nom[col], applied = _map_codes(nom[col], "crime_nominals", col, rules.code_maps[col], unknown_value,
-                                       findings)
-        code_tables.append(applied)
-    out["crime_nominals"] = ledger.apply(
-        "crime_nominals: person not identified (no person_id)", nom, nom["person_id"].isna()
-    ).reset_index(drop=True)
-    iln = out["intel_log_nominals"]
-    out["intel_log_nominals"] = ledger.apply(
-        "intel_log_nominals: person not identified (no person_id)", iln, iln["person_id"].isna()
-    ).reset_index(drop=True)
-
-    logs = out["intel_logs"]
-    bad_sys = ~logs["grading_system"].isin(GRADING_SYSTEMS)
-    if bad_sys.any():
-        raise _fail("intel_logs", "grading_system", "grading system must be 5x5x5 or 3x5x2",
-                    first_example(logs.loc[bad_sys, "grading_system"]), "Map the force's grading systems to these two.")
-    for col in ("source_grade", "information_grade"):
-        logs[col] = logs[col].str.upper()
-
-    stays = out["pins_cell_stays"]
-    back = stays["stay_end"].notna() & (stays["stay_end"] < stays["stay_start"])
-    if back.any():
-        raise _fail("pins_cell_stays", "stay_end", "a stay ends before it starts",
-                    stays.loc[back, "stay_id"].sort_values().iloc[0], "Correct the stay dates at source.")
-    crimes = out["crimes"]
-    if crimes.empty:
-        raise _fail("crimes", None, "the table is empty", None, "Check db_url points at the force's crime extract.")
-    crimes["offence_type"] = crimes["offence_type"].str.upper()
-    out = {t: canonical_order(df, t) for t, df in out.items()}
-    fcols = ["table", "column", "finding", "value", "rows", "action"]
-    return (out, ledger.frame(), pd.DataFrame(findings, columns=fcols),
+    missing = [t for t in SCHEMA if t not in seen]
+    if missing:
+        raise ValueError(f"validate_stream: no table {missing[0]!r} in the stream")
+    ledger.rows = [row for _, row in sorted(zip(phases, ledger.rows, strict=True), key=itemgetter(0))]
+    return (out, ledger.frame(), _findings_frame(findings),
             pd.concat(code_tables, ignore_index=True).sort_values(["table", "column", "recorded_value"],
                                                                    kind="mergesort").reset_index(drop=True))
+
+
+FINDING_COLUMNS = ["table", "column", "finding", "value", "rows", "action"]
+Drop = Callable[[int, str, pd.DataFrame, pd.Series], pd.DataFrame]
+
+
+def _findings_frame(findings: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(findings, columns=FINDING_COLUMNS)
+
+
+def _checked(table: str, df: pd.DataFrame, rules: SourceRules, findings: list[dict], drop: Drop) -> pd.DataFrame:
+    """One table typed, with its placeholder ids and exact duplicates dropped and its keys checked."""
+    cols = SCHEMA[table]
+    for col, kind in cols.items():
+        if kind in ("date", "date_null"):
+            df[col] = _to_date(df[col], table, col, nullable=kind == "date_null")
+            df[col] = _sentinels(df, table, col, kind == "date_null", rules, findings)
+        elif kind == "real":
+            num = pd.to_numeric(df[col], errors="coerce").astype("float64")
+            bad = ~(np.isfinite(num) & (num > 0))
+            if bad.any():
+                raise _fail(table, col, f"{int(bad.sum())} weight(s) are not finite numbers greater than 0",
+                            first_example(df.loc[bad, col]), "Fix or remove those SOC edges at source.")
+            df[col] = num
+        else:
+            df[col] = as_text(df[col])
+            if kind == "key" and df[col].isna().any():
+                raise _fail(table, col, f"{int(df[col].isna().sum())} row(s) have no value in a key column",
+                            None, "Every row needs this key; fix the extract.")
+    ids = [c for c, k in cols.items() if k in ID_KINDS and c not in GROUP_IDS]
+    placeholder = pd.Series(False, index=df.index)
+    for c in ids:
+        placeholder |= _is_placeholder(df[c], rules)
+    for c in (c for c in cols if c in GROUP_IDS):  # a placeholder group is no group, not one big group
+        hit = _is_placeholder(df[c], rules)
+        if hit.any():
+            findings.append(dict(table=table, column=c, finding="placeholder id", value=str(df.loc[hit, c].min()),
+                                 rows=int(hit.sum()), action="read as no group"))
+            df[c] = df[c].mask(hit)
+    df = drop(0, f"{table}: placeholder id in {' or '.join(ids)} (e.g. UNKNOWN)", df, placeholder)
+    key = UNIQUE_KEYS.get(table)
+    if key:  # rows equal in every column share their key: when every key is distinct, none are
+        shared = df[key].duplicated(keep=False)
+        exact = df.duplicated(keep="first") if shared.any() else pd.Series(False, index=df.index)
+    else:  # in canonical order (by every column) equal rows are neighbours; the order is kept
+        df = canonical_order(df, table)
+        exact = repeats(df)
+    df = drop(0, f"{table}: exact duplicate rows", df, exact)
+    if key:
+        dup = df[key].duplicated(keep=False) if exact.any() else shared
+        if dup.any():
+            raise _fail(table, key, f"{int(dup.sum())} rows share a key but differ in other columns",
+                        df.loc[dup, key].sort_values().iloc[0], "Keys must be unique; de-duplicate at source.")
+    return df
+
+
+def _finish(table: str, df: pd.DataFrame, rules: SourceRules, findings: list[dict], code_tables: list[pd.DataFrame],
+            parent_keys: dict[str, pd.Series], drop: Drop) -> pd.DataFrame:
+    """The rules that need an earlier table (orphans) or check values across a table's rows."""
+    for phase, (child, col, parent, _) in enumerate(PARENTS, start=1):
+        if child == table:
+            if parent not in parent_keys:
+                raise ValueError(f"validate_stream: {parent!r} must come before {child!r}")
+            df = drop(phase, f"{child}: {col} missing or not in {parent} (orphan row)", df,
+                      ~isin(df[col], parent_keys[parent]))
+    if table == "crime_nominals":
+        roles = pd.Series(df["role"].dropna().unique())  # normalise each distinct spelling once
+        canonical = roles.str.upper().str.replace(r"\s+", " ", regex=True)
+        df["role"] = df["role"].map(dict(zip(roles, canonical, strict=True)))
+        unknown = df["role"].notna() & ~df["role"].isin(list(ROLES))
+        if unknown.any() or df["role"].isna().any():
+            example = df.loc[unknown, "role"].sort_values().iloc[0] if unknown.any() else None
+            raise _fail("crime_nominals", "role", "unknown or missing role", example,
+                        f"Known roles: {', '.join(ROLES)}. Map the force's role codes to these.")
+        for col, (_, _, unknown_value) in CODE_MAPS.items():
+            df[col], applied = _map_codes(df[col], "crime_nominals", col, rules.code_maps[col], unknown_value,
+                                          findings)
+            code_tables.append(applied)
+        df = drop(len(PARENTS) + 1, "crime_nominals: person not identified (no person_id)", df, df["person_id"].isna())
+    elif table == "intel_log_nominals":
+        df = drop(len(PARENTS) + 2, "intel_log_nominals: person not identified (no person_id)", df,
+                  df["person_id"].isna())
+    elif table == "intel_logs":
+        bad_sys = ~df["grading_system"].isin(GRADING_SYSTEMS)
+        if bad_sys.any():
+            raise _fail("intel_logs", "grading_system", "grading system must be 5x5x5 or 3x5x2",
+                        first_example(df.loc[bad_sys, "grading_system"]),
+                        "Map the force's grading systems to these two.")
+        for col in ("source_grade", "information_grade"):
+            df[col] = df[col].str.upper()
+    elif table == "pins_cell_stays":
+        back = df["stay_end"].notna() & (df["stay_end"] < df["stay_start"])
+        if back.any():
+            raise _fail("pins_cell_stays", "stay_end", "a stay ends before it starts",
+                        df.loc[back, "stay_id"].sort_values().iloc[0], "Correct the stay dates at source.")
+    elif table == "crimes":
+        if df.empty:
+            raise _fail("crimes", None, "the table is empty", None,
+                        "Check db_url points at the force's crime extract.")
+        df["offence_type"] = df["offence_type"].str.upper()
+    return df
 
 
 def profile(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -697,30 +739,60 @@ def profile(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = Non
     return pd.DataFrame(rows)
 
 
-def extract(db_url: str, rules: SourceRules | None = None) -> Extract:
-    """Read, validate and profile the source; record what was read for the manifest."""
+INCOMING = "extraction.incoming"  # work/ folder of the tables checked so far (moved into place at the end)
+
+
+def extract(db_url: str, rules: SourceRules | None = None, out_dir: str | Path | None = None) -> Extract:
+    """Read, validate and profile the source; record what was read for the manifest.
+
+    With `out_dir`, each table is written as soon as it is checked and is not kept: `tables` is then
+    empty, and the row counts are in `inputs` and `profile` (one table in memory at a time: the peak
+    of a national-scale run). The tables go to ``work/extraction.incoming/`` and move to
+    ``work/extraction/`` only when every one has passed, so a failed extraction never leaves a mix of
+    this source's tables and an earlier one's for the next stage. Without it, `tables` holds them.
+    """
+    from . import store
+
+    incoming = store.work_dir(out_dir, INCOMING) if out_dir is not None else None
+    if incoming is not None:
+        for stale in incoming.glob("*.parquet"):  # left by an extraction that failed (ours to remove)
+            stale.unlink()
     inputs: dict = {}
     origin: list[pd.DataFrame] = []
+    profiles: list[pd.DataFrame] = []
 
     def seen(table: str, df: pd.DataFrame) -> None:
         if table == ORIGIN_TABLE:
             origin.append(df)
         else:
             inputs[table] = {"rows_read": len(df), "sha256": frame_hash(df)}
-    tables, exclusions, findings, codes = validate_stream(iter_source(db_url), rules, seen)
-    for t in SCHEMA:
-        inputs[t]["rows_kept"] = len(tables[t])
+
+    def checked(table: str, df: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame | None:
+        inputs[table]["rows_kept"] = len(df)
+        profiles.append(profile({table: df}, findings))
+        if out_dir is None:
+            return df
+        store.save_work(out_dir, INCOMING, {table: df})
+        return None
+
+    tables, exclusions, findings, codes = validate_stream(iter_source(db_url), rules, seen, checked)
+    if out_dir is not None and incoming is not None:
+        final = store.work_dir(out_dir, "extraction")
+        for table in SCHEMA:
+            os.replace(incoming / f"{table}.parquet", final / f"{table}.parquet")
+        incoming.rmdir()
     inputs["_origin"] = source_origin(origin[0] if origin else None)
     path = sqlite_file(db_url)
     if path is not None:
         inputs["_database_file"] = {"path": path.name, "sha256": file_hash(path)}
-    return Extract(tables=tables, exclusions=exclusions, profile=profile(tables, findings), inputs=inputs,
-                   findings=findings, codes=codes)
+    return Extract(tables=tables, exclusions=exclusions, profile=pd.concat(profiles, ignore_index=True),
+                   inputs=inputs, findings=findings, codes=codes)
 
 
 def run_stage(db_url: str, out_dir: str, placeholder_ids: list[str] | None = None,
               sentinel_dates: list[str] | None = None) -> Extract:
-    """Notebook 01: extract, hand the typed tables on, export the profile, findings and code map.
+    """Notebook 01: extract, hand each typed table on as it is checked, export the profile, findings
+    and code map. The returned `Extract` holds no tables (see `extract`).
 
     `placeholder_ids` and `sentinel_dates` default to config/params.yml's lists.
     """
@@ -728,8 +800,8 @@ def run_stage(db_url: str, out_dir: str, placeholder_ids: list[str] | None = Non
 
     from . import store
 
-    ext = extract(db_url, load_rules(placeholder_ids, sentinel_dates))
-    store.save_work(out_dir, "extraction", ext.tables | {"exclusions": ext.exclusions})
+    ext = extract(db_url, load_rules(placeholder_ids, sentinel_dates), out_dir)
+    store.save_work(out_dir, "extraction", {"exclusions": ext.exclusions})
     (store.work_dir(out_dir, "extraction") / "inputs.json").write_text(json.dumps(ext.inputs, indent=2, sort_keys=True))
     store.write_table(out_dir, "data_profile", ext.profile)
     store.write_table(out_dir, "source_findings", ext.findings, ["table", "column", "finding", "value"])
@@ -742,6 +814,19 @@ def most_missing(profile: pd.DataFrame, n: int = 6) -> pd.DataFrame:
     p = profile[profile["missing"] > 0].sort_values(["missing_pct", "table", "column"], ascending=[False, True, True])
     return pd.DataFrame({"source column": p["table"] + "." + p["column"], "missing values": p["missing"],
                          "missing %": p["missing_pct"].round(1)}).head(n).reset_index(drop=True)
+
+
+def rows_kept(ext: Extract) -> dict[str, int]:
+    """Rows kept per contract table (whether or not `ext` holds the tables)."""
+    return {t: ext.inputs[t]["rows_kept"] for t in SCHEMA}
+
+
+def committed_span(ext: Extract) -> tuple[str | None, str | None]:
+    """First and last ``crimes.committed_from`` (ISO text), from the profile; None when there are none."""
+    row = ext.profile[(ext.profile["table"] == "crimes") & (ext.profile["column"] == "committed_from")]
+    if row.empty or not row["min"].iloc[0]:
+        return None, None
+    return row["min"].iloc[0], row["max"].iloc[0]
 
 
 def table_summary(ext: Extract) -> pd.DataFrame:

@@ -9,6 +9,7 @@ falls out does so under a named, counted rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,10 +120,25 @@ class Selection:
     review_sample: pd.DataFrame
 
 
+RowsWhere = Callable[[str, Iterable], pd.DataFrame]  # (column, values) -> the nominal rows with column in values
+
+
+def rows_where(frame: pd.DataFrame) -> RowsWhere:
+    """`RowsWhere` over a frame in memory."""
+    return lambda column, values: frame[isin(frame[column], values)]
+
+
 def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_age: int,
-           min_offender_age: int, review_per_rule: int = 25, seed: int = 0) -> Selection:
-    """Apply appendix 10.2 and CONTRACT §3 to the validated extract."""
-    crimes, nominals = tables["crimes"], tables["crime_nominals"]
+           min_offender_age: int, review_per_rule: int = 25, seed: int = 0,
+           nominals_where: RowsWhere | None = None) -> Selection:
+    """Apply appendix 10.2 and CONTRACT §3 to the validated extract.
+
+    The nominal records are asked for twice, by crime (the selected crimes') and by person (every
+    record of the full table's people, for their sex and ethnicity): from `tables["crime_nominals"]`,
+    or from `nominals_where` (which `run_stage` reads from the hand-off, never holding the whole table).
+    """
+    crimes = tables["crimes"]
+    nominals = nominals_where or rows_where(tables["crime_nominals"])
     as_of_ts = pd.Timestamp(as_of)
     crimes_l = ExclusionLedger("selection")
     late = (crimes["committed_from"] > as_of_ts) | (crimes["recorded_date"] > as_of_ts)
@@ -135,7 +151,7 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
     kept = crimes_l.apply("domestic abuse (offence_type DA)", kept, da, "crimes")
     flags = flags[~da.to_numpy()].reset_index(drop=True)
 
-    nom = nominals[isin(nominals["crime_id"], kept["crime_id"])].copy()
+    nom = nominals("crime_id", kept["crime_id"]).copy()
     nom["kind"] = nom["role"].map(ROLES)
     nom_l = ExclusionLedger("selection")
     nom = nom_l.apply("witness or reporting person (neither victim nor offender)", nom,
@@ -174,7 +190,7 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
                        rows.duplicated(["crime_id", "offender_id", "victim_id"]), "crime-offender-victim rows")
 
     ids = set(rows["offender_id"]) | set(rows["victim_id"])
-    people = reconcile_people(nominals[nominals["person_id"].isin(ids)], crimes)
+    people = reconcile_people(nominals("person_id", ids), crimes)
     full = _attach_people(rows, people).merge(flags[["crime_id", "matched_rules"]], on="crime_id", how="left")
     full = full[FULL_COLUMNS].sort_values(["crime_id", "offender_id", "victim_id"]).reset_index(drop=True)
 
@@ -185,6 +201,7 @@ def select(tables: dict[str, pd.DataFrame], terms: dict, as_of: str, max_victim_
                      exclusions, quality, sample)
 
 
+NOMINAL_COLUMNS = ["crime_id", "person_id", "role", "dob", "sex", "ethnicity"]
 FULL_COLUMNS = [
     "crime_id", "offender_id", "victim_id", "crime_date", "ho_offence_code", "offence_title",
     "offender_age", "victim_age", "offender_sex", "victim_sex", "offender_ethnicity", "victim_ethnicity",
@@ -251,10 +268,13 @@ def run_stage(out_dir: str, search_terms: str, as_of: str, max_victim_age: int, 
     from . import store
     from .config import load_search_terms
 
-    tables = store.load_work(out_dir, "extraction", ["crimes", "crime_if_codes", "crime_nominals"])
+    tables = store.load_work(out_dir, "extraction", ["crimes", "crime_if_codes"])
     progress.say(f"filtering: keyword and offence-code rules over {len(tables['crimes']):,} crimes")
+
+    def nominals(column: str, values: Iterable) -> pd.DataFrame:
+        return store.load_rows(out_dir, "extraction", "crime_nominals", NOMINAL_COLUMNS, column, values)
     sel = select(tables, load_search_terms(search_terms), as_of, max_victim_age, min_offender_age,
-                 review_sample_per_rule, seed)
+                 review_sample_per_rule, seed, nominals)
     store.write_table(out_dir, "full_table", sel.full_table, ["crime_id", "offender_id", "victim_id"])
     store.write_table(out_dir, "review_sample", sel.review_sample, ["sampled_for", "crime_id"])
     store.write_table(out_dir, "data_quality", sel.quality)

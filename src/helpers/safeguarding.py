@@ -383,13 +383,20 @@ class Stage:
     rules: Rules
 
 
+CRIME_COLUMNS = ["crime_id", "committed_from", "recorded_date", "ho_offence_code", "offence_title"]  # what flags read
+
+
+def flagged_people(full: pd.DataFrame, nodes: pd.DataFrame) -> list[str]:
+    """Whose flags are computed: the network's people and the full table's victims (sorted)."""
+    victim_ids = full["victim_id"].dropna().astype(str).unique().tolist() if len(full) else []
+    return sorted(set(nodes["person_id"].astype(str)) | set(victim_ids))
+
+
 def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.DataFrame, nodes: pd.DataFrame,
             groups: pd.DataFrame, as_of: str | pd.Timestamp, max_victim_age: int, rules: Rules) -> Stage:
     """Every safeguarding table from stage 05's tables and the extraction (no file access)."""
     cn, crimes = extraction["crime_nominals"], extraction["crimes"]
-    victim_ids = full["victim_id"].dropna().astype(str).unique().tolist() if len(full) else []
-    everyone = sorted(set(nodes["person_id"].astype(str)) | set(victim_ids))
-    all_flags = person_flags(cn, crimes, everyone, as_of, max_victim_age, rules)
+    all_flags = person_flags(cn, crimes, flagged_people(full, nodes), as_of, max_victim_age, rules)
     if "child_now" in nodes:
         # stage 05 decided who is not removable from the disruption lists: the same people are children here.
         # A child now is never also an adult who offended as a child.
@@ -414,7 +421,6 @@ def run_stage(out_dir: str, as_of: str, max_victim_age: int,
     safeguarding_victims, safeguarding_summary
     and safeguarding_bands under OUT/tables (sorted: byte-identical reruns)."""
     rules = load_rules(safeguarding_rules)
-    extraction = store.load_work(out_dir, "extraction", ["crime_nominals", "crimes"])
     tables = {}
     for name in ("full_table", "final_table", "network_nodes", "network_groups"):
         try:
@@ -423,8 +429,12 @@ def run_stage(out_dir: str, as_of: str, max_victim_age: int,
             raise FileNotFoundError(
                 f"Stage 06 (safeguarding) needs tables/{name} from the earlier stages under {out_dir}. "
                 "Run the notebooks in order (cse-network run does this).") from None
-    st = compute(extraction, tables["full_table"], tables["final_table"], tables["network_nodes"],
-                 tables["network_groups"], as_of, max_victim_age, rules)
+    # only the records of the people flagged, and their crimes: the flags look at nothing else
+    cn = store.load_rows(out_dir, "extraction", "crime_nominals", ["crime_id", "person_id", "role", "dob"],
+                         "person_id", flagged_people(tables["full_table"], tables["network_nodes"]))
+    crimes = store.load_rows(out_dir, "extraction", "crimes", CRIME_COLUMNS, "crime_id", cn["crime_id"])
+    st = compute({"crime_nominals": cn, "crimes": crimes}, tables["full_table"], tables["final_table"],
+                 tables["network_nodes"], tables["network_groups"], as_of, max_victim_age, rules)
     leaked = [c for c in THREAT_COLUMNS if c in st.people or c in st.victims]
     if leaked:  # the tables' promise, checked where they are written
         raise RuntimeError(f"Safeguarding tables must carry no threat column, found {leaked}: fix safeguarding.py.")

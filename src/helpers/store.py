@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .config import resolve_path
@@ -47,6 +49,23 @@ def load_work(out_dir: str | Path, stage: str, names: list[str] | None = None) -
         )
     files = sorted(d.glob("*.parquet")) if names is None else [d / f"{n}.parquet" for n in names]
     return {f.stem: pd.read_parquet(f) for f in files}
+
+
+def load_rows(out_dir: str | Path, stage: str, name: str, columns: list[str], where: str,
+              values: Iterable) -> pd.DataFrame:
+    """Only the rows of one hand-off whose `where` column is in `values`, and only `columns` of them.
+
+    Parquet is filtered as it is read (pyarrow), so a stage that needs a small part of a national
+    table (the nominals of the selected crimes, the records of the network's people) never holds
+    the whole of it. Rows keep their stored order; the index is a fresh 0..n-1.
+    """
+    path = out_path(out_dir) / "work" / stage / f"{name}.parquet"
+    if not path.exists():
+        load_work(out_dir, stage, [name])  # the same message as a missing hand-off
+    wanted = pa.array(pd.Series(list(values), dtype=object).dropna().astype(str).unique(), type=pa.string())
+    table = pq.read_table(path, columns=list(dict.fromkeys([*columns, where])))
+    table = table.filter(pc.is_in(table[where].cast(pa.string()), value_set=wanted))
+    return table.select(columns).to_pandas()
 
 
 def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[str] | None = None) -> Path:

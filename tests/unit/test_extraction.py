@@ -1,6 +1,8 @@
 """Schema validation and the hostile-input catalogue: a clear refusal or a counted exclusion, never silence."""
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
@@ -468,3 +470,63 @@ class TestFilesAndDrivers:
         with pytest.raises(SourceDataError) as err:
             extract("postgresql+psycopg://u:hunter2@127.0.0.1:1/db?connect_timeout=2")
         assert "hunter2" not in str(err.value) and "127.0.0.1" in str(err.value)
+
+
+class TestOneTableAtATime:
+    """run_stage hands each table on as it is checked and keeps none; the ledger reads as if all were held."""
+
+    def test_the_ledger_lists_each_tables_rules_then_orphans_then_unidentified_people(self, db_factory):
+        t = with_rows("crime_nominals", [("C404", "O1", "OFFENDER", None, "M", None)])
+        t["intel_logs"] = frame("intel_logs", [("L1", "2020-01-01", "3x5x2", "1", "A")])
+        t["intel_log_nominals"] = frame("intel_log_nominals", [("L1", "O1"), ("L2", "O1")])
+        rules = extract(db_factory(t)).exclusions["rule"].tolist()
+        per_table = [r for table in ("crimes", "crime_if_codes", "crime_nominals", "intel_logs", "intel_log_nominals",
+                                     "pins_cell_stays", "soc_network_edges", "soc_nominals")
+                     for r in (f"{table}: placeholder id in {_ids(table)} (e.g. UNKNOWN)",
+                               f"{table}: exact duplicate rows")]
+        assert rules == per_table + [
+            "crime_nominals: crime_id missing or not in crimes (orphan row)",
+            "crime_if_codes: crime_id missing or not in crimes (orphan row)",
+            "intel_log_nominals: log_id missing or not in intel_logs (orphan row)",
+            "crime_nominals: person not identified (no person_id)",
+            "intel_log_nominals: person not identified (no person_id)",
+        ]
+
+    def test_run_stage_writes_every_table_and_holds_none(self, db_factory, tmp_path):
+        from helpers import extraction, store
+
+        url = db_factory()
+        held = extract(url)
+        out = tmp_path / "out"
+        ext = extraction.run_stage(url, str(out))
+        assert ext.tables == {}
+        assert extraction.rows_kept(ext) == {t: len(df) for t, df in held.tables.items()}
+        assert extraction.committed_span(ext) == ("2019-01-01", "2020-03-15")
+        written = store.load_work(out, "extraction")
+        for table, df in held.tables.items():  # as the in-memory table reads back from Parquet
+            pd.testing.assert_frame_equal(written[table], pd.read_parquet(io.BytesIO(df.to_parquet(index=False))))
+        pd.testing.assert_frame_equal(written["exclusions"], held.exclusions)
+        pd.testing.assert_frame_equal(ext.profile, held.profile)
+        assert not (out / "work" / extraction.INCOMING).exists()
+
+    def test_a_failed_extraction_leaves_the_last_good_hand_off_whole(self, db_factory, tmp_path):
+        from helpers import extraction, store
+
+        out = tmp_path / "out"
+        extraction.run_stage(db_factory(), str(out))
+        before = {f.name: f.read_bytes() for f in (out / "work" / "extraction").iterdir()}
+        bad = with_rows("crime_nominals", [("C1", "X1", "ACCOMPLICE", None, "M", None)])  # crimes pass first
+        bad["crimes"].loc[1, "mo_text"] = "a different crime table"
+        with pytest.raises(SourceDataError, match="role"):
+            extraction.run_stage(db_factory(bad), str(out))
+        assert {f.name: f.read_bytes() for f in (out / "work" / "extraction").iterdir()} == before
+        extraction.run_stage(db_factory(), str(out))  # the next good run clears what the failed one left
+        assert not (out / "work" / extraction.INCOMING).exists()
+        assert set(store.load_work(out, "extraction")) == {p.removesuffix(".parquet") for p in before
+                                                           if p.endswith(".parquet")}
+
+
+def _ids(table: str) -> str:
+    from helpers.extraction import GROUP_IDS, ID_KINDS, SCHEMA
+
+    return " or ".join(c for c, k in SCHEMA[table].items() if k in ID_KINDS and c not in GROUP_IDS)

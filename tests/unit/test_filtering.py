@@ -238,3 +238,25 @@ def test_data_quality_counts_unknown_and_implausible_offender_ages():
     assert q.filter(like="over 90").iloc[0] == 1
     assert q.filter(like="born after").iloc[0] == 1
     assert q["full-table offenders with unknown sex"] == 1
+
+
+def test_the_stage_reading_nominals_from_the_hand_off_selects_what_select_on_the_whole_table_does(db_factory,
+                                                                                                   tmp_path):
+    """run_stage asks the hand-off for the selected crimes' and the full table's people's records only;
+    it used to read the whole hand-off and call select on it."""
+    from conftest import base_tables, frame
+    from helpers import extraction, filtering, store
+
+    t = base_tables()
+    t["crime_nominals"] = pd.concat([t["crime_nominals"], frame("crime_nominals", [
+        ("C2", "V1", "WITNESS", "2006-03-16", "M", None),  # V1's record on another crime: counts for their sex
+        ("C2", "O1", "VICTIM", "1990-01-01", "F", "IC3 - Black")])], ignore_index=True)
+    url, out = db_factory(t), tmp_path / "out"
+    extraction.run_stage(url, str(out))
+    args = (TERMS, "2021-03-15", 17, 10, 25, 0)
+    whole = select(store.load_work(out, "extraction", ["crimes", "crime_if_codes", "crime_nominals"]), *args)
+    staged = filtering.run_stage(str(out), "config/search_terms.yml", *args[1:], "2015-01-01", "2020-12-31")
+    pd.testing.assert_frame_equal(staged.full_table, whole.full_table)
+    pd.testing.assert_frame_equal(staged.exclusions, whole.exclusions)
+    pd.testing.assert_frame_equal(staged.quality, whole.quality)
+    assert store.read_table(out, "full_table")["victim_id"].tolist() == ["V1", "V1"]

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import dismantle as dm
 from .. import harm as hm
 from .. import people as ppl
-from ..store import load_work, read_table, write_facts, write_table
+from ..store import load_rows, load_work, read_table, write_facts, write_table
 from ..store import read_facts as store_read_facts
 from . import priority as pri
 from .centrality import centrality, pagerank
@@ -81,9 +81,14 @@ class Inputs:
 
 
 def load_inputs(out_dir: str, harm_weights: str) -> Inputs:
-    ex = load_work(out_dir, "extraction", ["crime_nominals", "soc_network_edges", "soc_nominals"])
-    return Inputs(read_table(out_dir, "full_table"), read_table(out_dir, "edge_evidence"), ex["crime_nominals"],
-                  ex["soc_network_edges"], ex["soc_nominals"], hm.load_weights(harm_weights))
+    """The stage's inputs. Of the nominal records only the person and dob of the people the network
+    can hold (full-table offenders and everyone in the link evidence) are read: the child flags are
+    asked of no one else, and at national scale the whole table is the stage's largest object."""
+    ex = load_work(out_dir, "extraction", ["soc_network_edges", "soc_nominals"])
+    full, evidence = read_table(out_dir, "full_table"), read_table(out_dir, "edge_evidence")
+    reach = pd.concat([full["offender_id"], evidence["person_a"], evidence["person_b"]]).astype(str).unique()
+    nominals = load_rows(out_dir, "extraction", "crime_nominals", ["person_id", "dob"], "person_id", reach)
+    return Inputs(full, evidence, nominals, ex["soc_network_edges"], ex["soc_nominals"], hm.load_weights(harm_weights))
 
 
 @dataclass

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .. import people
 from ..config import resolve_path
 from ..frames import isin
+from ..store import load_rows
 from . import columns as C
 
 CHILD_AGE = 18
@@ -80,7 +82,12 @@ def load(out_dir: str | Path) -> Inputs:
     inp = Inputs(**frames)
     for key, (stage, name) in C.WORK.items():
         p = out / "work" / stage / f"{name}.parquet"
-        if p.exists():
+        if p.exists() and key == "nominals":  # only the network's people's records: a national table is large
+            _require(pd.DataFrame(columns=pq.read_schema(p).names), name, C.NOMINAL, list(C.NOMINAL),
+                     f"work/{stage}")
+            inp.nominals = load_rows(out, stage, name, list(C.NOMINAL.values()), C.NOMINAL["person"],
+                                     inp.nodes[C.NODE["person"]])
+        elif p.exists():
             setattr(inp, key, pd.read_parquet(p))
         else:
             inp.notes.append(f"hand-off work/{stage}/{name} not found: "

@@ -1,0 +1,39 @@
+"""Hand-offs: reading only the rows and columns a stage needs gives what filtering the whole would."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import store
+
+
+def _nominals() -> pd.DataFrame:
+    return pd.DataFrame({
+        "crime_id": pd.Series(["C1", "C1", "C2", "C3", "C3"], dtype="string"),
+        "person_id": pd.Series(["P2", "P1", "P2", "P3", "P1"], dtype="string"),
+        "dob": pd.to_datetime(["2001-01-01", None, "2001-01-01", "1990-05-05", None]),
+    })
+
+
+def test_load_rows_keeps_the_asked_rows_in_stored_order_with_only_the_asked_columns(tmp_path):
+    store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
+    got = store.load_rows(tmp_path, "extraction", "crime_nominals", ["person_id", "dob"], "crime_id", ["C3", "C1"])
+    expected = pd.DataFrame({
+        "person_id": pd.Series(["P2", "P1", "P3", "P1"], dtype="string"),
+        "dob": pd.to_datetime(["2001-01-01", None, "1990-05-05", None]),
+    })
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_load_rows_equals_filtering_the_whole_hand_off(tmp_path):
+    store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
+    whole = store.load_work(tmp_path, "extraction", ["crime_nominals"])["crime_nominals"]
+    for values in ({"P1"}, ["P9"], [], {"P1", "P2", "P3", None}):
+        expected = whole[whole["person_id"].isin([v for v in values if v is not None])].reset_index(drop=True)
+        got = store.load_rows(tmp_path, "extraction", "crime_nominals", list(whole.columns), "person_id", values)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_load_rows_of_a_missing_hand_off_says_to_run_the_earlier_stage(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Run the notebooks in order"):
+        store.load_rows(tmp_path, "extraction", "crime_nominals", ["person_id"], "person_id", ["P1"])
