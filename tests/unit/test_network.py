@@ -254,3 +254,17 @@ def test_stability_verdict_is_silent_without_a_top_groups_row():
     other = _stab([0.1], [0.1]).assign(ranking="share of people keeping their band")
     assert network.stability_verdict(other) is None
     assert network.stability_verdict(other.iloc[0:0]) is None
+
+
+def test_build_numbers_people_in_python_sort_order_whatever_the_text_and_keeps_each_pair():
+    """Vertex ids follow sorted() of the ids (upper case, digits, accents, an offender with no link)."""
+    from helpers.network.graph import build
+
+    pairs = pd.DataFrame({"person_a": pd.Series(["b", "Z", "é"], dtype="string"),
+                          "person_b": pd.Series(["é", "b", "10"], dtype="string"),
+                          "weight": [1.0, 2.0, 3.0], "strong_weight": [1.0, 0.0, 3.0]})
+    net = build(pairs, {"c", "b"})
+    assert net.people == ["10", "Z", "b", "c", "é"] == sorted(net.people)
+    assert net.graph.get_edgelist() == [(2, 4), (1, 2), (0, 4)]  # igraph lists an undirected edge low end first
+    assert net.graph.es["weight"] == [1.0, 2.0, 3.0]
+    assert net.strong.tolist() == [True, False, True]

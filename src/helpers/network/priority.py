@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .. import harm as hm
+from ..frames import isin
 from ..linking import decay
 from .graph import sig
 
@@ -74,8 +75,8 @@ def evidence_strength(membership: pd.DataFrame, pairs: pd.DataFrame, offenders: 
                                  n_small_log_ties=("small", "sum"), n_weak_ties=("weak", "sum"))
     ends = pd.concat([e[["person_a", "ga", "pts"]].rename(columns={"person_a": "p"}),
                       e[["person_b", "ga", "pts"]].rename(columns={"person_b": "p"})])
-    best = ends.loc[ends["p"].isin(offenders)].groupby("p")["pts"].max()
-    off = membership.loc[membership["group_id"].notna() & membership["person_id"].isin(offenders)]
+    best = ends.loc[isin(ends["p"], offenders)].groupby("p")["pts"].max()
+    off = membership.loc[membership["group_id"].notna() & isin(membership["person_id"], offenders)]
     off = off.assign(pts=off["person_id"].map(best).fillna(0.0))
     strength = off.groupby("group_id")["pts"].mean()
     gids = pd.Index(sorted(gmap.unique()), name="group_id")
@@ -104,12 +105,12 @@ def group_table(membership: pd.DataFrame, full_table: pd.DataFrame, crimes: pd.D
                             | {c: pd.Series(dtype="int64") for c in ints}
                             | {c: pd.Series(dtype=float) for c in ("harm_cchi", "harm_ons", "evidence_strength")}
                             | {"last_activity": pd.Series(dtype="datetime64[ns]")})
-    m = m.assign(is_off=m["person_id"].isin(offenders), in_soc=m["person_id"].isin(soc_people))
+    m = m.assign(is_off=isin(m["person_id"], offenders), in_soc=isin(m["person_id"], soc_people))
     g = m.groupby("group_id", sort=True)
     out = pd.DataFrame({"component_id": g["component_id"].first(), "n_people": g.size(),
                         "n_offenders": g["is_off"].sum(), "soc_overlap": g["in_soc"].sum()}).reset_index()
     ft = full_table.assign(offender_id=full_table["offender_id"].astype(str))
-    gh = hm.group_harm(ft.loc[ft["offender_id"].isin(offenders)], crimes, m)
+    gh = hm.group_harm(ft.loc[isin(ft["offender_id"], offenders)], crimes, m)
     out = out.merge(gh, on="group_id", how="left")
     out = out.merge(evidence_strength(m, pairs, offenders), on="group_id", how="left")
     out["n_shared_victims"] = out["group_id"].map(shared_victims(m, ft)).fillna(0).astype(int)
