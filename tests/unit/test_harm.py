@@ -276,3 +276,15 @@ def test_index_agreement_detects_a_constant_multiple():
     assert a["ratio_min"] == pytest.approx(2.0) and a["ratio_max"] == pytest.approx(2.0)
     b = harm.index_agreement(pd.DataFrame({"harm_cchi": [1.0, 2.0, 5.0], "harm_ons": [1.0, 4.0, 5.0]}))
     assert b["ratio_min"] == pytest.approx(1.0) and b["ratio_max"] == pytest.approx(2.0) and b["correlation"] < 1
+
+
+def test_two_indices_that_order_five_crimes_alike_agree_exactly_not_to_the_last_bit():
+    """Five crimes ranked the same by both indices: the rank correlation is 1.0 exactly (unrounded,
+    pandas gives 0.9999999999999999 here, and which of the two a run gets depends on memory layout)."""
+    from helpers.harm import index_agreement
+
+    crimes = pd.DataFrame({"harm_cchi": [1.0, 2.0, 3.0, 4.0, 5.0], "harm_ons": [1.7, 3.4, 5.1, 6.8, 8.5]})
+    got = index_agreement(crimes)
+    assert got["rank_correlation"] == 1.0
+    assert got["correlation"] == 1.0
+    assert (got["ratio_min"], got["ratio_max"]) == pytest.approx((1.7, 1.7))
