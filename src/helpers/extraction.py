@@ -373,10 +373,9 @@ def iter_source(db_url: str) -> Iterator[tuple[str, pd.DataFrame]]:
         for table, cols in SCHEMA.items():
             with engine.connect() as conn:
                 res = conn.exec_driver_sql(f"SELECT {selects[table]} FROM {q(present[table])}")
-                df = _fetch(res.cursor, list(cols))
-            progress.say(f"extraction: read {table} ({len(df):,} rows)")
-            yield table, df
-            del df
+                held = [_fetch(res.cursor, list(cols))]
+            progress.say(f"extraction: read {table} ({len(held[0]):,} rows)")
+            yield table, held.pop()  # handed over: this generator keeps no reference while it is checked
         table = None
         if ORIGIN_TABLE in present:  # written only by `cse-network synth`: the data are synthetic
             with engine.connect() as conn:
@@ -586,13 +585,15 @@ def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRule
         phases.append(phase)
         return ledger.apply(rule, df, mask).reset_index(drop=True)
 
-    for table, df in items:
+    for table, raw in items:
         if on_raw is not None:
-            on_raw(table, df)
+            on_raw(table, raw)
         if table not in SCHEMA:
             continue
         seen.append(table)
-        df = _finish(table, _checked(table, df, rules, findings, drop), rules, findings, code_tables,
+        held = [raw]
+        del raw  # _checked owns the frame: each drop frees the frame before it (peak memory at scale)
+        df = _finish(table, _checked(table, held.pop(), rules, findings, drop), rules, findings, code_tables,
                      parent_keys, drop)
         df = canonical_order(df, table)
         if table in {parent for _, _, parent, _ in PARENTS}:

@@ -142,7 +142,8 @@ class ExclusionLedger:
 
     def apply(self, rule: str, df: pd.DataFrame, drop_mask: pd.Series, unit: str = "rows") -> pd.DataFrame:
         drop_mask = drop_mask.fillna(False).astype(bool)
-        kept = df.loc[~drop_mask]
+        # Nothing to drop: a new frame sharing the data (copy-on-write), not a copy of every column.
+        kept = df.loc[~drop_mask] if drop_mask.any() else df.copy(deep=False)
         self.record(rule, len(df), int(drop_mask.sum()), len(kept), unit)
         return kept
 

@@ -37,3 +37,21 @@ def test_load_rows_equals_filtering_the_whole_hand_off(tmp_path):
 def test_load_rows_of_a_missing_hand_off_says_to_run_the_earlier_stage(tmp_path):
     with pytest.raises(FileNotFoundError, match="Run the notebooks in order"):
         store.load_rows(tmp_path, "extraction", "crime_nominals", ["person_id"], "person_id", ["P1"])
+
+
+def test_a_rule_that_drops_nothing_counts_zero_and_the_kept_frame_is_independent_of_the_input():
+    frame = _nominals()
+    ledger = store.ExclusionLedger("extraction")
+    kept = ledger.apply("no dates in the future", frame, pd.Series([False] * 5))
+    kept.loc[0, "person_id"] = "P9"  # changing what a rule kept never changes what it was given
+    assert frame.loc[0, "person_id"] == "P2"
+    pd.testing.assert_frame_equal(kept.drop(index=0), _nominals().drop(index=0))
+    assert ledger.rows == [dict(stage="extraction", rule="no dates in the future", unit="rows", rows_in=5,
+                                rows_excluded=0, rows_out=5)]
+
+
+def test_a_rule_that_drops_rows_keeps_the_others_in_order():
+    ledger = store.ExclusionLedger("extraction")
+    kept = ledger.apply("no date of birth", _nominals(), pd.Series([False, True, False, False, True]))
+    pd.testing.assert_frame_equal(kept, _nominals().iloc[[0, 2, 3]])
+    assert ledger.rows[0]["rows_excluded"] == 2 and ledger.rows[0]["rows_out"] == 3
