@@ -537,10 +537,26 @@ def _is_placeholder(s: pd.Series, rules: SourceRules) -> pd.Series:
     return s.str.upper().isin(list(rules.placeholder_ids)).fillna(False).astype(bool)
 
 
+def _rebuilt(df: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The frame of `df`'s rows at positions (or boolean mask) `rows`, built one column at a time; each
+    column is taken out of `df` as it is copied, so `df` (left empty) and its copy are never both whole:
+    the extraction's peak memory at national scale is one table and one column, not two tables."""
+    out: dict[str, pd.Series] = {}
+    for col in list(df.columns):
+        values = df.pop(col)
+        out[col] = (values[rows] if rows.dtype == bool else values.take(rows)).reset_index(drop=True)
+    return pd.DataFrame(out, copy=False)
+
+
 def canonical_order(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Rows in one order whatever order the database returned them: by key, else by every column."""
+    """Rows in one order whatever order the database returned them: by key, else by every column.
+
+    `df` is consumed (see `_rebuilt`); a frame already in order is returned as it is."""
     by = [UNIQUE_KEYS[table]] if table in UNIQUE_KEYS else list(df.columns)
-    return df.take(sort_order(df, by)).reset_index(drop=True)  # take leaves a frame already in order as it is
+    order = sort_order(df, by)
+    if np.array_equal(order, np.arange(len(df))):
+        return df.reset_index(drop=True)
+    return _rebuilt(df, order)
 
 
 Validated = tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -582,8 +598,12 @@ def validate_stream(items: Iterable[tuple[str, pd.DataFrame]], rules: SourceRule
     seen: list[str] = []
 
     def drop(phase: int, rule: str, df: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+        """The rows `mask` does not mark, counted in the ledger; `df` is consumed (see `_rebuilt`)."""
         phases.append(phase)
-        return ledger.apply(rule, df, mask).reset_index(drop=True)
+        hit = mask.fillna(False).to_numpy(dtype=bool)
+        dropped = int(hit.sum())
+        ledger.record(rule, len(df), dropped, len(df) - dropped)
+        return _rebuilt(df, ~hit) if dropped else df.reset_index(drop=True)
 
     for table, raw in items:
         if on_raw is not None:

@@ -530,3 +530,45 @@ def _ids(table: str) -> str:
     from helpers.extraction import GROUP_IDS, ID_KINDS, SCHEMA
 
     return " or ".join(c for c, k in SCHEMA[table].items() if k in ID_KINDS and c not in GROUP_IDS)
+
+
+class TestRebuiltOneColumnAtATime:
+    """Drops and the canonical order build the new frame column by column, emptying the old one."""
+
+    @staticmethod
+    def _typed() -> pd.DataFrame:
+        return pd.DataFrame({
+            "person_id": pd.Series(["P3", None, "P1", "P2"], dtype="string"),
+            "dob": pd.Series(pd.to_datetime(["1990-05-05", None, "2001-01-01", "1985-12-31"])).astype("datetime64[s]"),
+            "weight": [0.5, 1.0, 2.0, 3.0],
+        })
+
+    def test_the_rows_a_mask_keeps_in_their_order_with_their_types(self):
+        from helpers.extraction import _rebuilt
+        old = self._typed()
+        got = _rebuilt(old, pd.Series([True, False, True, False]).to_numpy())
+        expected = pd.DataFrame({
+            "person_id": pd.Series(["P3", "P1"], dtype="string"),
+            "dob": pd.Series(pd.to_datetime(["1990-05-05", "2001-01-01"])).astype("datetime64[s]"),
+            "weight": [0.5, 2.0],
+        })
+        pd.testing.assert_frame_equal(got, expected)
+        assert list(old.columns) == []  # each column left the old frame as it was copied
+
+    def test_the_rows_at_positions_in_that_order(self):
+        from helpers.extraction import _rebuilt
+        got = _rebuilt(self._typed(), pd.Series([3, 0]).to_numpy())
+        expected = pd.DataFrame({
+            "person_id": pd.Series(["P2", "P3"], dtype="string"),
+            "dob": pd.Series(pd.to_datetime(["1985-12-31", "1990-05-05"])).astype("datetime64[s]"),
+            "weight": [3.0, 0.5],
+        })
+        pd.testing.assert_frame_equal(got, expected)
+
+    def test_canonical_order_sorts_by_every_column_with_missing_last(self):
+        from helpers.extraction import canonical_order
+        t = pd.DataFrame({"crime_id": pd.Series(["C2", "C1", None, "C1"], dtype="string"),
+                          "if_code": pd.Series(["B", "B", "A", "A"], dtype="string")})
+        expected = pd.DataFrame({"crime_id": pd.Series(["C1", "C1", "C2", None], dtype="string"),
+                                 "if_code": pd.Series(["A", "B", "B", "A"], dtype="string")})
+        pd.testing.assert_frame_equal(canonical_order(t, "crime_if_codes"), expected)
