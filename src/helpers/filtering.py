@@ -8,6 +8,7 @@ falls out does so under a named, counted rule.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,9 +67,13 @@ def rule_flags(crimes: pd.DataFrame, if_codes: pd.DataFrame, terms: dict) -> pd.
         "if_code": crimes["crime_id"].isin(flagged).to_numpy(),
         "mo": matches(crimes["mo_text"], group_regex(terms["mo_words"])).to_numpy(),
     })
+    # Each crime's rules joined with "|": one label per combination of the rules, looked up by the
+    # combination's number (no string is made per crime).
     labels = np.array(RULES, dtype=object)
-    bits = out[list(RULES)].to_numpy()
-    out["matched_rules"] = ["|".join(labels[b]) for b in bits]
+    combos = list(itertools.product([False, True], repeat=len(RULES)))
+    joined = np.array(["|".join(labels[np.array(c, dtype=bool)]) for c in combos], dtype=object)
+    number = out[list(RULES)].to_numpy().astype(np.int64) @ (1 << np.arange(len(RULES))[::-1])
+    out["matched_rules"] = joined[number]
     return out
 
 

@@ -55,17 +55,25 @@ def load_rows(out_dir: str | Path, stage: str, name: str, columns: list[str], wh
               values: Iterable) -> pd.DataFrame:
     """Only the rows of one hand-off whose `where` column is in `values`, and only `columns` of them.
 
-    Parquet is filtered as it is read (pyarrow), so a stage that needs a small part of a national
-    table (the nominals of the selected crimes, the records of the network's people) never holds
-    the whole of it. Rows keep their stored order; the index is a fresh 0..n-1.
+    Parquet is filtered as it is read (pyarrow, a batch of rows at a time), so a stage that needs a
+    small part of a national table (the nominals of the selected crimes, the records of the
+    network's people) never holds the whole of it, not even its asked-for columns. Rows keep their
+    stored order; the index is a fresh 0..n-1.
     """
     path = out_path(out_dir) / "work" / stage / f"{name}.parquet"
     if not path.exists():
         load_work(out_dir, stage, [name])  # the same message as a missing hand-off
     wanted = pa.array(pd.Series(list(values), dtype=object).dropna().astype(str).unique(), type=pa.string())
-    table = pq.read_table(path, columns=list(dict.fromkeys([*columns, where])))
-    table = table.filter(pc.is_in(table[where].cast(pa.string()), value_set=wanted))
-    return table.select(columns).to_pandas()
+    source = pq.ParquetFile(path)
+    schema = source.schema_arrow
+    read = list(dict.fromkeys([*columns, where]))
+    kept = [batch.filter(pc.is_in(batch.column(where).cast(pa.string()), value_set=wanted)).select(columns)
+            for batch in source.iter_batches(batch_size=LOAD_BATCH_ROWS, columns=read)]
+    out = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)  # pandas' dtypes come back
+    return pa.Table.from_batches(kept, schema=out).to_pandas()
+
+
+LOAD_BATCH_ROWS = 262_144  # rows `load_rows` reads at a time
 
 
 def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[str] | None = None) -> Path:

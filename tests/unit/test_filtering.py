@@ -73,10 +73,13 @@ class TestRuleFlags:
             ("C", None, None, None, "8N", "assault", "V", "victim groomed online"),                    # mo
             ("D", None, None, None, "20B", "rape of girl", "S", "CSE"),                                # title|mo
             ("E", None, None, None, "20A", "sexual assault on a female 13 or over", "S", "none"),     # no child word
+            ("F", None, None, None, "20B", "rape of girl", "S", "victim groomed online"),              # all three
+            ("G", None, None, None, "8N", "assault", "V", "CSE"),                                      # if_code|mo
         ])
-        codes = pd.DataFrame({"crime_id": ["B", "D"], "if_code": ["cao", "DRG"]})
+        codes = pd.DataFrame({"crime_id": ["B", "D", "F", "G"], "if_code": ["cao", "DRG", "CAO", "CSE"]})
         f = rule_flags(crimes, codes, TERMS).set_index("crime_id")["matched_rules"]
-        assert f.to_dict() == {"A": "title", "B": "if_code", "C": "mo", "D": "title|mo", "E": ""}
+        assert f.to_dict() == {"A": "title", "B": "if_code", "C": "mo", "D": "title|mo", "E": "",
+                               "F": "title|if_code|mo", "G": "if_code|mo"}
 
 
 class TestAges:
