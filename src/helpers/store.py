@@ -68,12 +68,14 @@ def load_rows(out_dir: str | Path, stage: str, name: str, columns: list[str], wh
     schema = source.schema_arrow
     read = list(dict.fromkeys([*columns, where]))
     kept = [batch.filter(pc.is_in(batch.column(where).cast(pa.string()), value_set=wanted)).select(columns)
-            for batch in source.iter_batches(batch_size=LOAD_BATCH_ROWS, columns=read)]
+            for batch in source.iter_batches(batch_size=max(LOAD_BATCH_ROWS, len(wanted)), columns=read)]
     out = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)  # pandas' dtypes come back
     return pa.Table.from_batches(kept, schema=out).to_pandas()
 
 
-LOAD_BATCH_ROWS = 262_144  # rows `load_rows` reads at a time
+# Rows `load_rows` reads at a time; never fewer than the values asked for, since each batch's test
+# builds a hash of them: the cost stays linear (batches x values would grow as the square of the data).
+LOAD_BATCH_ROWS = 262_144
 
 
 def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[str] | None = None) -> Path:
