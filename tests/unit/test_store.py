@@ -55,3 +55,22 @@ def test_a_rule_that_drops_rows_keeps_the_others_in_order():
     kept = ledger.apply("no date of birth", _nominals(), pd.Series([False, True, False, False, True]))
     pd.testing.assert_frame_equal(kept, _nominals().iloc[[0, 2, 3]])
     assert ledger.rows[0]["rows_excluded"] == 2 and ledger.rows[0]["rows_out"] == 3
+
+
+def test_load_rows_read_in_many_batches_gives_the_rows_of_one_read_in_stored_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "LOAD_BATCH_ROWS", 2)  # five rows, one value asked for: three batches
+    store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
+    got = store.load_rows(tmp_path, "extraction", "crime_nominals", ["crime_id", "dob"], "person_id", ["P1"])
+    expected = pd.DataFrame({
+        "crime_id": pd.Series(["C1", "C3"], dtype="string"),
+        "dob": pd.to_datetime([None, None]).astype("datetime64[us]"),  # as saved
+    })
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_load_rows_matching_nothing_gives_an_empty_frame_with_the_asked_columns_and_types(tmp_path):
+    store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
+    got = store.load_rows(tmp_path, "extraction", "crime_nominals", ["person_id", "dob"], "crime_id", ["C9"])
+    expected = pd.DataFrame({"person_id": pd.Series([], dtype="string"),
+                             "dob": pd.to_datetime([]).astype("datetime64[us]")})
+    pd.testing.assert_frame_equal(got, expected)
