@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from . import progress, workers
+from . import kernels, progress, workers
 
 Adj = Sequence[Sequence[int]]
 # Weights and masks arrive as lists or as numpy arrays (both index and iterate alike).
@@ -120,33 +120,6 @@ def floor_weight(adj: Adj, w: Floats, removable: Bools | None) -> float:
 def effective_cap(adj: Adj, w: Floats, cap: float, removable: Bools | None) -> float:
     """The reachable target: cap, or the floor when non-removable people alone weigh more."""
     return max(float(cap), floor_weight(adj, w, removable))
-
-
-class _UnionFind:
-    """Components with a weight per root, for reinsertion and robustness curves."""
-
-    def __init__(self, w: Floats):
-        self.parent = list(range(len(w)))
-        self.weight = [float(x) for x in w]
-
-    def find(self, v: int) -> int:
-        p = self.parent
-        root = v
-        while p[root] != root:
-            root = p[root]
-        while p[v] != root:
-            p[v], v = root, p[v]
-        return root
-
-    def union(self, a: int, b: int) -> int:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return ra
-        if ra > rb:  # deterministic root choice
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.weight[ra] += self.weight[rb]
-        return ra
 
 
 def _components(adj: Adj, alive: Bools) -> list[list[int]]:
@@ -301,37 +274,11 @@ def reinsert(adj: Adj, w: Floats, cap: Floats, removed: Sequence[int]) -> tuple[
     lazy heap is exact, and a person whose cost exceeds the cap stays out
     for good. Returns (still removed, in the original order; reinserted).
     """
-    n = len(adj)
-    out = set(removed)
-    alive = [v not in out for v in range(n)]
-    uf = _UnionFind(w)
-    for v in range(n):
-        if alive[v]:
-            for u in adj[v]:
-                if u > v and alive[u]:
-                    uf.union(u, v)
-
-    def cost(v: int) -> float:
-        roots = sorted({uf.find(u) for u in adj[v] if alive[u]})
-        return float(w[v]) + sum(uf.weight[r] for r in roots)
-
-    rank = {v: i for i, v in enumerate(removed)}
-    heap = [(cost(v), rank[v], v) for v in removed]
-    heapq.heapify(heap)
-    back: list[int] = []
-    while heap:
-        c, r, v = heapq.heappop(heap)
-        now = cost(v)
-        if now > cap[v] + 1e-12 * max(1.0, abs(cap[v])):
-            continue  # can never come back: its cost only grows
-        if now > c + 1e-12 * max(1.0, abs(c)):
-            heapq.heappush(heap, (now, r, v))  # stale: a neighbour's component grew
-            continue
-        alive[v] = True
-        back.append(v)
-        for u in adj[v]:
-            if alive[u]:
-                uf.union(u, v)
+    if not len(removed):
+        return [], []
+    indptr, indices = kernels.csr(adj)
+    back = kernels.reinsert(indptr, indices, np.asarray(w, np.float64).reshape(-1),
+                            np.asarray(cap, np.float64).reshape(-1), np.asarray(removed, np.int64)).tolist()
     gone = set(back)
     return [v for v in removed if v not in gone], back
 
@@ -351,45 +298,18 @@ def lcc_curve(adj: Adj, w: Floats, order: Sequence[int]) -> np.ndarray:
 def lcc_curves(adj: Adj, weights: Sequence[Floats], order: Sequence[int]) -> list[np.ndarray]:
     """lcc_curve for several weightings in one reverse union-find pass (harm and people together).
 
-    The union-find is inlined (path halving, lower root wins) because this
-    loop runs over every person and link for every curve in the comparison.
+    People are put back in reverse order (the never-removed first), each joined to the neighbours
+    already back; the union-find (path halving, lower root wins) runs compiled (`kernels`), as
+    every person and link is visited for every curve in the comparison.
     """
-    n, k = len(order), len(weights)
-    parent = list(range(len(adj)))
-    wts = [[float(x) for x in w] for w in weights]
-    present = [False] * len(adj)
-    curves = [np.zeros(n + 1) for _ in range(k)]
-    best = [0.0] * k
-    listed = set(order)
-    rest = [v for v in range(len(adj)) if v not in listed]  # never removed (e.g. not removable): there throughout
-    for q in range(n + len(rest) - 1, -1, -1):
-        v = order[q] if q < n else rest[q - n]
-        present[v] = True
-        for u in adj[v]:
-            if present[u]:
-                ra = u
-                while parent[ra] != ra:
-                    parent[ra] = parent[parent[ra]]
-                    ra = parent[ra]
-                rb = v
-                while parent[rb] != rb:
-                    parent[rb] = parent[parent[rb]]
-                    rb = parent[rb]
-                if ra != rb:
-                    if ra > rb:
-                        ra, rb = rb, ra
-                    parent[rb] = ra
-                    for i in range(k):
-                        wts[i][ra] += wts[i][rb]
-        r = v
-        while parent[r] != r:
-            r = parent[r]
-        for i in range(k):
-            if wts[i][r] > best[i]:
-                best[i] = wts[i][r]
-            if q <= n:
-                curves[i][min(q, n)] = best[i]
-    return curves
+    first = np.asarray(order, np.int64).reshape(-1)
+    listed = np.zeros(len(adj), bool)
+    listed[first] = True
+    seq = np.concatenate([first, np.flatnonzero(~listed)])  # never removed (e.g. not removable): there throughout
+    wts = np.asarray([np.asarray(w, np.float64).reshape(-1) for w in weights]).reshape(len(weights), len(adj))
+    indptr, indices = kernels.csr(adj)
+    curves = kernels.lcc_curves(indptr, indices, wts, seq, len(order))
+    return list(curves)
 
 
 def first_below(lcc: np.ndarray, threshold: float) -> int:

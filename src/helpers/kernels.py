@@ -1,0 +1,154 @@
+"""Compiled inner loops of the dismantling (numba): union-find passes over every person and link.
+
+Each kernel is the plain-Python loop it replaces, statement for statement (same visiting order,
+same float additions in the same order), so the tables stay byte-identical; numba compiles it once
+and keeps the machine code beside this file (`cache=True`), so later runs load it in milliseconds.
+Adjacency arrives as CSR arrays (`csr`): person v's neighbours are indices[indptr[v]:indptr[v + 1]],
+in the order of the adjacency lists.
+"""
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from itertools import chain
+
+import numba
+import numpy as np
+
+
+def csr(adj: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Adjacency lists as CSR arrays (indptr, indices), neighbours kept in list order."""
+    lens = np.fromiter((len(a) for a in adj), np.int64, len(adj))
+    indptr = np.zeros(len(adj) + 1, np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    indices = np.fromiter(chain.from_iterable(adj), np.int64, int(indptr[-1]))
+    return indptr, indices
+
+
+@numba.njit(cache=True)
+def lcc_curves(indptr: np.ndarray, indices: np.ndarray, wts: np.ndarray, seq: np.ndarray,
+               n: int) -> np.ndarray:  # pragma: no cover - compiled; tested through dismantle.lcc_curves
+    """curves[i, q] = weight (weighting i) of the heaviest component once seq[:q] are removed, q <= n.
+
+    Reverse union-find: people come back from seq[-1] to seq[0]; path halving, lower root wins.
+    """
+    k = wts.shape[0]
+    wts = wts.copy()
+    parent = np.arange(len(indptr) - 1)
+    present = np.zeros(len(indptr) - 1, np.bool_)
+    curves = np.zeros((k, n + 1))
+    best = np.zeros(k)
+    for q in range(len(seq) - 1, -1, -1):
+        v = seq[q]
+        present[v] = True
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if present[u]:
+                ra = u
+                while parent[ra] != ra:
+                    parent[ra] = parent[parent[ra]]
+                    ra = parent[ra]
+                rb = v
+                while parent[rb] != rb:
+                    parent[rb] = parent[parent[rb]]
+                    rb = parent[rb]
+                if ra != rb:
+                    if ra > rb:
+                        ra, rb = rb, ra
+                    parent[rb] = ra
+                    for i in range(k):
+                        wts[i, ra] += wts[i, rb]
+        r = v
+        while parent[r] != r:
+            r = parent[r]
+        for i in range(k):
+            if wts[i, r] > best[i]:
+                best[i] = wts[i, r]
+            if q <= n:
+                curves[i, q] = best[i]
+    return curves
+
+
+@numba.njit(cache=True)
+def _find(parent: np.ndarray, v: int) -> int:  # pragma: no cover - compiled
+    """Root of v, pointing every person on the way straight at it (full path compression)."""
+    root = v
+    while parent[root] != root:
+        root = parent[root]
+    while parent[v] != root:
+        nxt = parent[v]
+        parent[v] = root
+        v = nxt
+    return root
+
+
+@numba.njit(cache=True)
+def _union(parent: np.ndarray, weight: np.ndarray, a: int, b: int) -> None:  # pragma: no cover - compiled
+    ra = _find(parent, a)
+    rb = _find(parent, b)
+    if ra != rb:
+        if ra > rb:  # deterministic root choice: the lower
+            ra, rb = rb, ra
+        parent[rb] = ra
+        weight[ra] += weight[rb]
+
+
+@numba.njit(cache=True)
+def _cost(indptr: np.ndarray, indices: np.ndarray, parent: np.ndarray, weight: np.ndarray, alive: np.ndarray,
+          w: np.ndarray, v: int) -> float:  # pragma: no cover - compiled
+    """w[v] + the weights of the distinct components v's live neighbours are in (summed by root, ascending)."""
+    lo, hi = indptr[v], indptr[v + 1]
+    roots = np.empty(hi - lo, np.int64)
+    k = 0
+    for j in range(lo, hi):
+        u = indices[j]
+        if alive[u]:
+            roots[k] = _find(parent, u)
+            k += 1
+    roots = np.sort(roots[:k])
+    total = 0.0
+    for i in range(k):
+        if i == 0 or roots[i] != roots[i - 1]:
+            total += weight[roots[i]]
+    return w[v] + total
+
+
+@numba.njit(cache=True)
+def reinsert(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, cap: np.ndarray,
+             removed: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled; tested through dismantle.reinsert
+    """The people `dismantle.reinsert` puts back, in the order it puts them back (see there)."""
+    n = len(w)
+    alive = np.ones(n, np.bool_)
+    for v in removed:
+        alive[v] = False
+    parent = np.arange(n)
+    weight = w.copy()
+    for v in range(n):
+        if alive[v]:
+            for j in range(indptr[v], indptr[v + 1]):
+                u = indices[j]
+                if u > v and alive[u]:
+                    _union(parent, weight, u, v)
+    rank = np.empty(n, np.int64)
+    for i in range(len(removed)):
+        rank[removed[i]] = i
+    heap = [(_cost(indptr, indices, parent, weight, alive, w, v), rank[v], v) for v in removed]
+    heapq.heapify(heap)
+    back = np.empty(len(removed), np.int64)
+    nb = 0
+    while len(heap):
+        c, r, v = heapq.heappop(heap)
+        now = _cost(indptr, indices, parent, weight, alive, w, v)
+        if now > cap[v] + 1e-12 * max(1.0, abs(cap[v])):
+            continue  # can never come back: its cost only grows
+        if now > c + 1e-12 * max(1.0, abs(c)):
+            heapq.heappush(heap, (now, r, v))  # stale: a neighbour's component grew
+            continue
+        alive[v] = True
+        back[nb] = v
+        nb += 1
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if alive[u]:
+                _union(parent, weight, u, v)
+    return back[:nb]
