@@ -320,26 +320,15 @@ def first_below(lcc: np.ndarray, threshold: float) -> int:
 
 # ----------------------------------------------------------------- baselines
 def degree_order(adj: Adj, w: Floats, removable: Bools | None = None) -> list[int]:
-    """Adaptive degree: always remove the removable person with most remaining links (lazy heap)."""
+    """Adaptive degree: always remove the removable person with most remaining links (lazy heap).
+
+    Ties go to the heavier person, then the lower id; compiled (`kernels.degree_order`)."""
     n = len(adj)
-    can = _mask(removable, n)
-    deg = [len(a) for a in adj]
-    alive = [True] * n
-    heap = [(-deg[v], -w[v], v) for v in range(n) if can[v]]
-    heapq.heapify(heap)
-    order = []
-    while heap:
-        d, _, v = heapq.heappop(heap)
-        if not alive[v] or -d != deg[v]:
-            continue
-        alive[v] = False
-        order.append(v)
-        for u in adj[v]:
-            if alive[u]:
-                deg[u] -= 1
-                if can[u]:
-                    heapq.heappush(heap, (-deg[u], -w[u], u))
-    return order
+    if not n:
+        return []
+    indptr, indices = kernels.csr(adj)
+    return kernels.degree_order(indptr, indices, np.asarray(w, np.float64).reshape(-1),
+                                np.asarray(_mask(removable, n), np.bool_)).tolist()
 
 
 def targeted_degree(g: ig.Graph, w: Floats, cap: float, refresh: int = 100,

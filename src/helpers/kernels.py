@@ -152,3 +152,35 @@ def reinsert(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, cap: np.nda
             if alive[u]:
                 _union(parent, weight, u, v)
     return back[:nb]
+
+
+@numba.njit(cache=True)
+def degree_order(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray,
+                 can: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled; tested through dismantle.degree_order
+    """Adaptive degree (see `dismantle.degree_order`): lazy heap of (-degree, -weight, person)."""
+    n = len(w)
+    deg = np.empty(n, np.int64)
+    for x in range(n):
+        deg[x] = indptr[x + 1] - indptr[x]
+    alive = np.ones(n, np.bool_)
+    order = np.empty(n, np.int64)
+    k = 0
+    heap = [(np.int64(0), 0.0, np.int64(0)) for _ in range(0)]
+    for x in range(n):
+        if can[x]:
+            heap.append((-deg[x], -w[x], np.int64(x)))
+    heapq.heapify(heap)
+    while len(heap):
+        d, _, v = heapq.heappop(heap)
+        if not alive[v] or -d != deg[v]:
+            continue
+        alive[v] = False
+        order[k] = v
+        k += 1
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if alive[u]:
+                deg[u] -= 1
+                if can[u]:
+                    heapq.heappush(heap, (-deg[u], -w[u], u))
+    return order[:k]

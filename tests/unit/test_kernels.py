@@ -129,3 +129,40 @@ def test_csr_keeps_each_persons_neighbours_in_list_order():
 def test_reinsertion_of_nobody_and_curves_of_an_empty_network():
     assert dm.reinsert([[1], [0]], [1.0, 1.0], [5.0, 5.0], []) == ([], [])
     assert [c.tolist() for c in dm.lcc_curves([], [[]], [])] == [[0.0]]
+
+
+def _degree_reference(adj, w, can):
+    import heapq
+    deg = [len(a) for a in adj]
+    alive = [True] * len(adj)
+    heap = [(-deg[v], -w[v], v) for v in range(len(adj)) if can[v]]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        d, _, v = heapq.heappop(heap)
+        if alive[v] and -d == deg[v]:
+            alive[v] = False
+            order.append(v)
+            for u in adj[v]:
+                if alive[u]:
+                    deg[u] -= 1
+                    if can[u]:
+                        heapq.heappush(heap, (-deg[u], -w[u], u))
+    return order
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 80), st.floats(0.0, 3.0), st.booleans(), st.floats(0.0, 0.5))
+def test_compiled_adaptive_degree_removes_in_the_python_loops_order(seed, n, density, simple, kids):
+    rng, adj, w, _ = _random_case(seed, n, density, simple)
+    can = (rng.random(n) >= kids).tolist()
+    assert dm.degree_order(adj, w, can) == _degree_reference(adj, w, can)
+
+
+def test_adaptive_degree_by_hand_ties_to_the_heavier_then_the_lower_id():
+    # A path 0-1-2-3: 1 and 2 tie on degree 2, 2 is heavier, so 2 goes first; then 0-1 is left
+    # (1 and 0 both degree 1, equal weight: the lower id 0); then 1 and 3 are isolated (degree 0,
+    # equal weight: 1 before 3). A person who may not be removed (1) is skipped, not counted.
+    adj = [[1], [0, 2], [1, 3], [2]]
+    assert dm.degree_order(adj, [1.0, 1.0, 2.0, 1.0]) == [2, 0, 1, 3]
+    assert dm.degree_order(adj, [1.0, 1.0, 2.0, 1.0], [True, False, True, True]) == [2, 0, 3]
