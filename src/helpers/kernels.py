@@ -184,3 +184,40 @@ def degree_order(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray,
                 if can[u]:
                     heapq.heappush(heap, (-deg[u], -w[u], u))
     return order[:k]
+
+
+@numba.njit(cache=True)
+def link_labels(a: np.ndarray, b: np.ndarray, ids: np.ndarray, parent: np.ndarray,
+                label: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled; tested through targeted_degree
+    """Connected-set label (0, 1, ... in order of first appearance) of each of `ids`, linked by (a[i], b[i]).
+
+    Every a[i], b[i] must be among `ids`. `parent` and `label` are scratch space of the network's
+    size (only the entries of `ids` are used), so a call costs the people and links in play.
+    """
+    for v in ids:
+        parent[v] = v
+        label[v] = -1
+    for i in range(len(a)):
+        ra = a[i]
+        while parent[ra] != ra:
+            parent[ra] = parent[parent[ra]]
+            ra = parent[ra]
+        rb = b[i]
+        while parent[rb] != rb:
+            parent[rb] = parent[parent[rb]]
+            rb = parent[rb]
+        if ra != rb:
+            if ra > rb:
+                ra, rb = rb, ra
+            parent[rb] = ra
+    out = np.empty(len(ids), np.int64)
+    k = 0
+    for j in range(len(ids)):
+        r = ids[j]
+        while parent[r] != r:
+            r = parent[r]
+        if label[r] < 0:
+            label[r] = k
+            k += 1
+        out[j] = label[r]
+    return out
