@@ -90,6 +90,12 @@ def test_evidence_strength_by_hand():
     expected = pd.DataFrame(dict(group_id=["G1", "G2"], n_crime_ties=[1, 0], n_pins_ties=[1, 0],
                                  n_small_log_ties=[0, 1], n_weak_ties=[0, 0], evidence_strength=[1.0, 0.25]))
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    # the inner pairs group_table maps once and hands over: A-B and A-C (G1), D-E (G2); E-F crosses out
+    inner = priority.inner_pairs(memb.dropna().set_index("person_id")["group_id"], pairs)
+    assert sorted(zip(inner["person_a"], inner["person_b"], inner["ga"])) == \
+        [("A", "B", "G1"), ("A", "C", "G1"), ("D", "E", "G2")]
+    pd.testing.assert_frame_equal(priority.evidence_strength(memb, pairs, {"A", "B", "D", "E"}, inner), expected,
+                                  check_dtype=False)
 
 
 def test_priority_score_bands_and_harm_counted_once_by_hand():

@@ -57,16 +57,22 @@ def harm_basis(crimes: pd.DataFrame, rho: float = DEPENDENT_RHO) -> str:
     return "both" if (np.isfinite(r) and r < rho) else "cchi"
 
 
-def evidence_strength(membership: pd.DataFrame, pairs: pd.DataFrame, offenders: set) -> pd.DataFrame:
+def inner_pairs(gmap: pd.Series, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs whose two people are in the same group (`gmap`: person_id -> group_id), that group as `ga`."""
+    e = pairs.assign(ga=pairs["person_a"].map(gmap), gb=pairs["person_b"].map(gmap))
+    return e.loc[e["ga"].notna() & (e["ga"] == e["gb"])]
+
+
+def evidence_strength(membership: pd.DataFrame, pairs: pd.DataFrame, offenders: set,
+                      inner: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per group: internal tie counts by kind and evidence_strength (see the module docstring).
 
     Columns group_id, n_crime_ties, n_pins_ties, n_small_log_ties (pairs of
     members with at least one such link), n_weak_ties (pairs of members with
-    large-log links only), evidence_strength.
+    large-log links only), evidence_strength. `inner` is `inner_pairs` when already computed.
     """
     gmap = membership.dropna(subset=["group_id"]).set_index("person_id")["group_id"]
-    e = pairs.assign(ga=pairs["person_a"].map(gmap), gb=pairs["person_b"].map(gmap))
-    e = e.loc[e["ga"].notna() & (e["ga"] == e["gb"])]
+    e = inner_pairs(gmap, pairs) if inner is None else inner
     crime, pins, small = e["n_crime_links"] > 0, e["n_pins_links"] > 0, e["n_small_log_links"] > 0
     pts = np.select([crime, pins, small], [EVIDENCE_POINTS["crime"], EVIDENCE_POINTS["pins"],
                                            EVIDENCE_POINTS["small_log"]], 0.0)
@@ -112,11 +118,10 @@ def group_table(membership: pd.DataFrame, full_table: pd.DataFrame, crimes: pd.D
     ft = full_table.assign(offender_id=full_table["offender_id"].astype(str))
     gh = hm.group_harm(ft.loc[isin(ft["offender_id"], offenders)], crimes, m)
     out = out.merge(gh, on="group_id", how="left")
-    out = out.merge(evidence_strength(m, pairs, offenders), on="group_id", how="left")
+    inner = inner_pairs(m.set_index("person_id")["group_id"], pairs)  # mapped once, used twice
+    out = out.merge(evidence_strength(m, pairs, offenders, inner), on="group_id", how="left")
     out["n_shared_victims"] = out["group_id"].map(shared_victims(m, ft)).fillna(0).astype(int)
-    gmap = m.set_index("person_id")["group_id"]
-    e = pairs.assign(ga=pairs["person_a"].map(gmap), gb=pairs["person_b"].map(gmap))
-    last_edge = e.loc[e["ga"].notna() & (e["ga"] == e["gb"])].groupby("ga")["last_date"].max()
+    last_edge = inner.groupby("ga")["last_date"].max()
     out["last_activity"] = pd.concat([pd.to_datetime(out["last_crime_date"]),
                                       pd.to_datetime(out["group_id"].map(last_edge))], axis=1).max(axis=1)
     out = out.drop(columns="last_crime_date")
