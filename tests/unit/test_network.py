@@ -92,7 +92,7 @@ def test_evidence_strength_by_hand():
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     # the inner pairs group_table maps once and hands over: A-B and A-C (G1), D-E (G2); E-F crosses out
     inner = priority.inner_pairs(memb.dropna().set_index("person_id")["group_id"], pairs)
-    assert sorted(zip(inner["person_a"], inner["person_b"], inner["ga"])) == \
+    assert sorted(zip(inner["person_a"], inner["person_b"], inner["ga"], strict=True)) == \
         [("A", "B", "G1"), ("A", "C", "G1"), ("D", "E", "G2")]
     pd.testing.assert_frame_equal(priority.evidence_strength(memb, pairs, {"A", "B", "D", "E"}, inner), expected,
                                   check_dtype=False)
