@@ -17,6 +17,7 @@ cluster of that run (1 = every run finds exactly this group).
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from .. import workers
 from .graph import Network, _numbered
 
 LEIDEN_ITERATIONS = 2   # igraph's default: within 0.01% of the converged modularity, 17x faster
@@ -39,13 +41,13 @@ class Ensemble:
 
 
 def leiden_split(g: ig.Graph, verts: np.ndarray, max_size: int, seed_key: str,
-                 depth: int = 1) -> list[np.ndarray]:
+                 depth: int = 1, weight: str = "weight") -> list[np.ndarray]:
     """Leiden communities of g restricted to verts; over-size communities split again (depth <= 3)."""
     rng_before = random.getstate()
     random.seed(seed_key)  # python-igraph draws from the `random` module
     try:
         sub = g.induced_subgraph(verts.tolist())
-        memb = np.asarray(sub.community_leiden(objective_function="modularity", weights="weight",
+        memb = np.asarray(sub.community_leiden(objective_function="modularity", weights=weight,
                                                n_iterations=LEIDEN_ITERATIONS).membership)
     finally:
         random.setstate(rng_before)
@@ -54,14 +56,15 @@ def leiden_split(g: ig.Graph, verts: np.ndarray, max_size: int, seed_key: str,
     for k in ks:
         part = verts[memb == k]
         if len(part) > max_size and depth < MAX_SPLIT_DEPTH and len(ks) > 1:
-            out.extend(leiden_split(g, part, max_size, f"{seed_key}.{k}", depth + 1))
+            out.extend(leiden_split(g, part, max_size, f"{seed_key}.{k}", depth + 1, weight))
         else:
             out.append(part)
     return out
 
 
-def partition(g: ig.Graph, max_size: int, seed_key: str) -> np.ndarray:
-    """Integer cluster per vertex: components of g, those over max_size split by Leiden.
+def partition(g: ig.Graph, max_size: int, seed_key: str, weight: str = "weight") -> np.ndarray:
+    """Integer cluster per vertex: components of g, those over max_size split by Leiden
+    (modularity with the edge attribute `weight`).
 
     Vertices with no edge get a cluster of their own. Only over-size
     components cost a Leiden run, so the cost grows with the dense part only.
@@ -72,7 +75,7 @@ def partition(g: ig.Graph, max_size: int, seed_key: str) -> np.ndarray:
     nxt = int(memb.max()) + 1 if len(memb) else 0
     for c in np.flatnonzero(sizes > max_size):
         verts = np.flatnonzero(memb == c)
-        for part in leiden_split(g, verts, max_size, f"{seed_key}-{int(verts.min())}"):
+        for part in leiden_split(g, verts, max_size, f"{seed_key}-{int(verts.min())}", weight=weight):
             out[part] = nxt
             nxt += 1
     return out
@@ -83,17 +86,24 @@ def ensemble_partitions(net: Network, weightings: list[np.ndarray], max_size: in
     """One partition per (weighting, seed): the first seed of each weighting keeps every link,
     the others drop `drop_share` of the strong links at random (seeded)."""
     el = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)[net.strong]
-    runs = []
+    # The strong-link graph is built once with every weighting as an edge attribute; a run that
+    # drops links deletes them from a copy (igraph keeps the other links in their order, so each
+    # run sees the same graph as one built from its kept links).
+    strong = ig.Graph(n=len(net.people), edges=el.tolist(), directed=False)
     for wi, w in enumerate(weightings):
-        for s in range(ens.n_seeds):
-            keep = np.ones(len(el), bool)
-            if s > 0 and len(el):
-                rng = np.random.default_rng([seed, wi, s])
-                keep[rng.choice(len(el), size=int(round(ens.drop_share * len(el))), replace=False)] = False
-            g = ig.Graph(n=len(net.people), edges=el[keep].tolist(), directed=False)
-            g.es["weight"] = [float(x) for x in np.asarray(w, float)[keep]]
-            runs.append(partition(g, max_size, f"{seed}-{wi}-{s}"))
-    return runs
+        strong.es[f"w{wi}"] = np.asarray(w, float).tolist()
+
+    def run(wi: int, s: int) -> np.ndarray:
+        g = strong
+        if s > 0 and len(el):
+            rng = np.random.default_rng([seed, wi, s])
+            g = strong.copy()
+            g.delete_edges(rng.choice(len(el), size=int(round(ens.drop_share * len(el))), replace=False).tolist())
+        return partition(g, max_size, f"{seed}-{wi}-{s}", weight=f"w{wi}")
+    # Each run seeds itself, so the runs are shared out over the cores (in a stability scenario,
+    # already on a worker, they run one by one there) and come back in (weighting, seed) order.
+    return workers.run_all([functools.partial(run, wi, s) for wi in range(len(weightings))
+                            for s in range(ens.n_seeds)])
 
 
 def co_assignment(el: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
@@ -111,9 +121,9 @@ def consensus(net: Network, runs: list[np.ndarray], max_size: int, seed: int, th
     sw = np.asarray(net.graph.es["strong_weight"], float)[net.strong] if len(el) else np.zeros(0)
     co = co_assignment(el, runs)
     kept = co >= threshold - 1e-12
-    g = ig.Graph(n=n, edges=el[kept].tolist(), directed=False)
-    g.es["weight"] = [float(x) for x in sw[kept]]
-    memb = partition(g, max_size, f"{seed}-consensus")
+    # the kept strong links, in their order, with their strong_weight (igraph copies them in C)
+    g = net.graph.subgraph_edges(np.flatnonzero(net.strong)[kept].tolist(), delete_vertices=False)
+    memb = partition(g, max_size, f"{seed}-consensus", weight="strong_weight")
     has_tie = np.zeros(n, bool)
     has_tie[el.ravel()] = True
     size = np.bincount(memb, minlength=int(memb.max()) + 1 if n else 0)
