@@ -81,11 +81,19 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return info["s"], info["mib"], info["out"]
 
 
+def _commit() -> str:
+    """The code measured: short git commit (with '+' when the working tree has changes)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True, cwd=ROOT)
+    return (head.stdout.strip() or "unknown") + ("+" if dirty.stdout.strip() else "")
+
+
 def bench(name: str, reuse: bool = False, full_run: bool = False, comparison: bool = False) -> dict:
     profile, scale = PROFILES[name]
     WORK.mkdir(exist_ok=True)
     db = WORK / f"{name}.sqlite"
-    out: dict = {"profile": name}
+    out: dict = {"profile": name, "commit": _commit()}
     sidecar = db.with_suffix(".synth.json")
     if reuse and db.exists() and sidecar.exists():
         print(f"[{name}] reusing {db.name} (synth figures from {sidecar.name})", flush=True)
@@ -133,27 +141,31 @@ def write_results(results: list[dict]) -> None:
              f"Measured {time.strftime('%Y-%m-%d')} by `benchmarks/run.py`.", "",
              "Peak memory is the maximum resident set size of the one process doing the step "
              "(for the full run: of its largest process, i.e. the biggest notebook kernel).", "",
-             "| database | synth s | synth MiB | extraction s | extraction MiB | selection s | linking s | "
+             "Each row names the commit it measured (rows measured at different commits are kept until "
+             "re-measured: `--profiles` measures only the ones it names).", "",
+             "| database | code | synth s | synth MiB | extraction s | extraction MiB | selection s | linking s | "
              "selection + linking peak MiB | crimes | full table | final table | edges |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         st = r["stages"]
-        lines.append(f"| {r['profile']} | {r['synth']['seconds']} | {r['synth']['peak_mib']} | {st['extraction']} | "
+        lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {r['synth']['seconds']} | "
+                     f"{r['synth']['peak_mib']} | {st['extraction']} | "
                      f"{st['extraction_peak_mib']} | {st['selection']} | {st['linking']} | {st['peak_mib']} | "
                      f"{st['rows']['crimes']:,} | "
                      f"{st['rows']['full_table']:,} | {st['rows']['final_table']:,} | "
                      f"{st['rows']['network_edges']:,} |")
     lines += ["", "## Whole run (`cse-network run`) against reading every source row", "",
-              "| database | read every row s | total s | total / read | per notebook and render (s) | "
+              "| database | code | read every row s | total s | total / read | per notebook and render (s) | "
               "largest process MiB | report.html MiB |",
-              "|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "run" in r:
             t = r["run"]["timings"]
             per = ", ".join(f"{k} {v}" for k, v in t.items() if k != "total")
             read = r.get("read", {}).get("read")
             ratio = f"{t['total'] / read:.0f}x" if read else "not measured"
-            lines.append(f"| {r['profile']} | {read if read else 'not measured'} | {t['total']} | {ratio} | {per} | "
+            lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {read if read else 'not measured'} | "
+                         f"{t['total']} | {ratio} | {per} | "
                          f"{r['run']['peak_mib_largest_process']} | {r['run']['html_mib']} |")
     if scaling_figure(results):
         lines += ["", "How cost grows with the data (log-log; a slope of 1 is linear):", "",
