@@ -217,6 +217,7 @@ class Params(BaseModel):
     out_dir: str
     compare_with: str | None = None
     pack_top_groups: int = Field(ge=1)
+    pack_max_nominals: int = Field(ge=1)
 
     @field_validator("as_of", "summary_start", "summary_end", mode="before")
     @classmethod

@@ -117,3 +117,29 @@ def test_check_offline_refuses_a_remote_resource():
 def test_a_missing_table_names_the_file_and_the_fix(tmp_path):
     with pytest.raises(data.PackInputError, match="network_nodes.parquet"):
         data.load(tmp_path)
+
+
+def test_lookup_keeps_everyone_under_the_cap_and_otherwise_the_people_the_pack_names_first():
+    nom = pd.DataFrame({
+        "person_id": ["P5", "P1", "P4", "P2", "P3", "P6"],
+        "group_priority": pd.array([None, 2, 1, None, 2, None], dtype="Int64"),
+        "disruption_order": pd.array([None, 3, None, 1, None, 2], dtype="Int64")})
+    pd.testing.assert_frame_equal(data.lookup_rows(nom, 6), nom)
+    # by group priority (P4, then P1 and P3 by disruption order, P3 having none), then disruption
+    # order among the ungrouped (P2 before P6), then id; shown in id order
+    expected = pd.DataFrame({
+        "person_id": ["P1", "P2", "P3", "P4"],
+        "group_priority": pd.array([2, None, 2, 1], dtype="Int64"),
+        "disruption_order": pd.array([3, 1, None, None], dtype="Int64")})
+    pd.testing.assert_frame_equal(data.lookup_rows(nom, 4), expected)
+
+
+def test_a_capped_nominal_list_says_how_many_it_holds_and_where_everyone_is(run_dir):
+    facts = pack.run_stage(str(run_dir), "2021-03-15", pack_top_groups=5, say=lambda m: None, pack_max_nominals=2)
+    page = (run_dir / "restricted" / "intelligence_pack.html").read_text(encoding="utf-8")
+    assert (facts["people"], facts["people_in_searchable_list"]) == (3, 2)
+    assert "This list holds 2 of the network's 3 people" in page
+    assert "exports/i2_entities.csv" in page
+    assert len(pd.read_csv(run_dir / "exports" / "i2_entities.csv")) == 3
+    _, uncapped = _page(run_dir)
+    assert "This list holds" not in uncapped

@@ -224,6 +224,22 @@ def nominals(inp: Inputs, as_of: str) -> pd.DataFrame:
     return out.sort_values("person_id", kind="mergesort").reset_index(drop=True)
 
 
+def lookup_rows(nom: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """The nominals the pack's searchable list holds: everyone when there are at most `cap`;
+    otherwise the `cap` people the rest of the pack is most likely to send a reader to look up,
+    taken in this order: by group priority (best first; no group last), then by disruption order
+    (no order last), then by person id. Shown in person-id order, as the whole list is.
+
+    The list is a look-up, not a ranking (children are in it, with their routing), and the whole
+    list is always in exports/i2_entities.csv; the cap keeps the page one a browser can open (a
+    searchable table of 2.9 million people is about 550 MB of HTML)."""
+    if len(nom) <= cap:
+        return nom
+    keep = nom.sort_values(["group_priority", "disruption_order", "person_id"], kind="mergesort",
+                           na_position="last").head(cap).index
+    return nom.loc[nom.index.isin(keep)].sort_values("person_id", kind="mergesort").reset_index(drop=True)
+
+
 def disruption(nom: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The disruption list in order, adults only; returns (list, number of children removed)."""
     d = nom.loc[nom["disruption_order"].notna()]

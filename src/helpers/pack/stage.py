@@ -15,6 +15,7 @@ from . import columns as C
 from . import data, draw, html, reasons
 
 MARKING = "OFFICIAL-SENSITIVE \u2014 restricted to Intelligence"
+MAX_NOMINALS = 200_000  # config/params.yml's pack_max_nominals (the searchable list's rows)
 DEFAULT_SEED = 20210315  # config/params.yml's seed: the drawings' layouts are seeded with it
 
 NOMINAL_LABELS = labels.PACK_COLUMNS  # the one label map (config/labels.yml)
@@ -58,7 +59,8 @@ def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int,
 
 
 def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, top_n: int, marking: str,
-          seed: int, change: dict | None = None, say: Callable[[str], None] = print) -> tuple[str, dict]:
+          seed: int, change: dict | None = None, say: Callable[[str], None] = print,
+          max_nominals: int = MAX_NOMINALS) -> tuple[str, dict]:
     """The pack's HTML and a few aggregate facts about it."""
     dis, kids_removed = data.disruption(nom)
     soc = data.soc_overlap(nom)
@@ -73,10 +75,16 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
              "safeguarding flags and are not part of any score. Ids are the force's person ids: this file is for "
              f"Intelligence only and must not be shared.</p><p>Inputs missing from this run and how the pack "
              f"handles them:</p><ul>{notes}</ul>" + (f"<p>Run {html.esc(run_id)}.</p>" if run_id else ""))
+    shown = data.lookup_rows(nom, max_nominals)
+    capped = "" if len(shown) == len(nom) else (
+        f'<p class="note">This list holds {len(shown):,} of the network\'s {len(nom):,} people, so that '
+        f"the page still opens in a browser (parameter pack_max_nominals): they are taken by group priority "
+        f"(people in no group last), then by disruption order, then by id, and shown by id. Every one of the "
+        f"{len(nom):,} is in exports/i2_entities.csv in this run's output folder.</p>")
     sections = [("about", "About this pack", about),
                 ("nominals", "Nominals",
-                 "<p>Search any column (e.g. an id); click a heading to sort.</p>"
-                 + html.datatable(nom.drop(columns=["child_now", "safeguarding"]), "nominals", NOMINAL_LABELS))]
+                 capped + "<p>Search any column (e.g. an id); click a heading to sort.</p>"
+                 + html.datatable(shown.drop(columns=["child_now", "safeguarding"]), "nominals", NOMINAL_LABELS))]
     dis_note = (f'<p class="note">Adults only, in disruption order. {kids_removed} '
                 f'child{"ren" if kids_removed != 1 else ""} in the dismantling order '
                 f"{'were' if kids_removed != 1 else 'was'} removed from this list and "
@@ -120,14 +128,16 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
                                                                         "safeguarding_victims", NOMINAL_LABELS)
     sections.append(("safeguarding", "Safeguarding (apart from every ranking)", sg_html))
     page = html.page("Intelligence pack: CSE network", marking, sections)
-    facts = {"people": len(nom), "groups_drawn": len(top), "disruption_adults": len(dis),
+    facts = {"people": len(nom), "people_in_searchable_list": len(shown), "groups_drawn": len(top),
+             "disruption_adults": len(dis),
              "children_removed_from_disruption": kids_removed, "soc_overlap": len(soc),
              "safeguarding": len(sg), "notes": list(inp.notes)}
     return page, facts
 
 
 def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with: str | None = None,
-              seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] | None = print) -> dict:
+              seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] | None = print,
+              pack_max_nominals: int = MAX_NOMINALS) -> dict:
     """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html.
 
     Returns aggregate facts about what was written (counts, sizes, seconds); no identifiers.
@@ -147,7 +157,8 @@ def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with:
     written = exports.write(out_dir, nom, inp.edges, inp.evidence, inp.intel)
     t2 = time.time()
     say(f"pack: restricted pack page (top {pack_top_groups} groups drawn)")
-    page, facts = build(out_dir, inp, nom, as_of, pack_top_groups, pack_marking, seed, change, say)
+    page, facts = build(out_dir, inp, nom, as_of, pack_top_groups, pack_marking, seed, change, say,
+                        pack_max_nominals)
     dest = resolve_path(out_dir) / "restricted" / "intelligence_pack.html"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(page, encoding="utf-8")
