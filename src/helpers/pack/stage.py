@@ -15,7 +15,6 @@ from . import columns as C
 from . import data, draw, html, reasons
 
 MARKING = "OFFICIAL-SENSITIVE \u2014 restricted to Intelligence"
-MAX_NOMINALS = 200_000  # config/params.yml's pack_max_nominals (the searchable list's rows)
 DEFAULT_SEED = 20210315  # config/params.yml's seed: the drawings' layouts are seeded with it
 
 NOMINAL_LABELS = labels.PACK_COLUMNS  # the one label map (config/labels.yml)
@@ -60,8 +59,9 @@ def _group_section(g: pd.Series, nom: pd.DataFrame, inp: data.Inputs, seed: int,
 
 def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, top_n: int, marking: str,
           seed: int, change: dict | None = None, say: Callable[[str], None] = print,
-          max_nominals: int = MAX_NOMINALS) -> tuple[str, dict]:
-    """The pack's HTML and a few aggregate facts about it."""
+          max_nominals: int | None = None) -> tuple[str, dict]:
+    """The pack's HTML and a few aggregate facts about it (`max_nominals`: the searchable list's cap,
+    config/params.yml's pack_max_nominals; None = everyone)."""
     dis, kids_removed = data.disruption(nom)
     soc = data.soc_overlap(nom)
     sg = data.safeguarding_people(inp, nom)
@@ -75,7 +75,7 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
              "safeguarding flags and are not part of any score. Ids are the force's person ids: this file is for "
              f"Intelligence only and must not be shared.</p><p>Inputs missing from this run and how the pack "
              f"handles them:</p><ul>{notes}</ul>" + (f"<p>Run {html.esc(run_id)}.</p>" if run_id else ""))
-    shown = data.lookup_rows(nom, max_nominals)
+    shown = nom if max_nominals is None else data.lookup_rows(nom, max_nominals)
     capped = "" if len(shown) == len(nom) else (
         f'<p class="note">This list holds {len(shown):,} of the network\'s {len(nom):,} people, so that '
         f"the page still opens in a browser (parameter pack_max_nominals): they are taken by group priority "
@@ -137,11 +137,13 @@ def build(out_dir: str | Path, inp: data.Inputs, nom: pd.DataFrame, as_of: str, 
 
 def run_stage(out_dir: str, as_of: str, pack_top_groups: int = 20, compare_with: str | None = None,
               seed: int = DEFAULT_SEED, pack_marking: str = MARKING, say: Callable[[str], None] | None = print,
-              pack_max_nominals: int = MAX_NOMINALS) -> dict:
+              pack_max_nominals: int | None = None) -> dict:
     """Write tables/changes_* (with compare_with), OUT/exports/*, and OUT/restricted/intelligence_pack.html.
 
     Returns aggregate facts about what was written (counts, sizes, seconds); no identifiers.
     `say=None` (the notebook) sends progress to the runner only (`helpers.progress`).
+    `pack_max_nominals` caps the searchable nominal list (None: everyone; the run passes
+    config/params.yml's value, ADR 0019).
     """
     if say is None:
         say = prog.say  # the notebook: to the runner only (helpers.progress)
