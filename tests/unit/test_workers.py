@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -56,3 +57,44 @@ def test_jobs_that_ask_for_workers_inside_a_worker_run_there_one_by_one(monkeypa
         return workers.workers(5), [pid == os.getpid() for _, _, pid in workers.run_all(_jobs(3))]
     got = workers.run_all([nested, nested])
     assert got == [(1, [True, True, True])] * 2
+
+
+def test_a_started_job_runs_in_another_process_and_gives_its_result(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+    job = workers.start(lambda: (6 * 7, os.getpid()))
+    value, pid = job.result()
+    assert value == 42 and pid != os.getpid()
+
+
+def test_a_started_job_runs_here_with_one_worker_or_inside_a_worker(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "1")
+    assert workers.start(os.getpid).result() == os.getpid()
+    monkeypatch.setenv(workers.ENV, "2")
+
+    def nested():
+        return os.getpid(), workers.start(os.getpid).result()
+    for outer, inner in workers.run_all([nested, nested]):
+        assert outer == inner != os.getpid()
+
+
+def test_a_started_job_that_fails_raises_its_own_error(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+
+    def bad():
+        raise KeyError("no such column")
+    with pytest.raises(KeyError, match="no such column"):
+        workers.start(bad).result()
+
+
+def test_a_started_job_that_dies_says_what_to_do(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+    with pytest.raises(RuntimeError, match="died.*CSE_NETWORK_WORKERS=1"):
+        workers.start(lambda: os._exit(9)).result()
+
+
+def test_stopping_a_started_job_does_not_wait_for_it(monkeypatch):
+    monkeypatch.setenv(workers.ENV, "2")
+    t = time.monotonic()
+    with workers.start(lambda: time.sleep(60)):
+        pass  # e.g. the stage failed before it asked for the result
+    assert time.monotonic() - t < 10

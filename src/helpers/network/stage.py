@@ -9,6 +9,7 @@ identical files whatever order the database returned rows in.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ import pandas as pd
 from .. import dismantle as dm
 from .. import harm as hm
 from .. import people as ppl
+from .. import workers
 from ..store import load_rows, load_work, read_table, write_facts, write_table
 from ..store import read_facts as store_read_facts
 from . import priority as pri
@@ -99,6 +101,7 @@ class Result:
     groups: pd.DataFrame
     facts: dict
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    centrality: workers.Pending | None = None  # the base run's centrality, still being computed
 
 
 def node_harm(net: Network, inp: Inputs, column: str = "harm_cchi") -> np.ndarray:
@@ -126,6 +129,9 @@ def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0,
     offenders = inp.offenders - set(gone)
     p = _scenario_pairs(pairs, f)
     net = build(p, offenders)
+    # The base run's centrality (betweenness is its longest single step) runs on another core
+    # beside the groups and the dismantling; analyse() collects it.
+    cent = workers.start(functools.partial(centrality, net)) if full else None
     memb, stab = find_groups(net, _weightings(p, f, net.strong), st.max_group_size, st.seed,
                             Ensemble(n_seeds=st.consensus_seeds))
     memb["component_id"] = components(net)
@@ -136,16 +142,12 @@ def rank_network(inp: Inputs, st: Settings, pairs: pd.DataFrame, f: float = 1.0,
     child = inp.children(st.as_of, st.max_victim_age).reindex(net.people, fill_value=False).to_numpy(bool)
     nodes = memb[["person_id", "group_id", "component_id"]].assign(child_now=child)
     facts: dict = {"harm_basis": basis}
-    if full:
-        c, method = centrality(net)
-        nodes = nodes.merge(c, on="person_id")
-        facts["betweenness_method"] = method
-    else:
+    if not full:
         nodes["centrality"] = pagerank(net.graph)
     if dismantle is not None:  # a scenario: repeat the base run's method, whole network only
         ranks, _ = dismantle_ranks(net, memb, node_harm(net, inp), ~child, only=dismantle, whole_only=True)
         nodes = nodes.merge(ranks, on="person_id")
-    return Result(net, p, nodes, gt, facts)
+    return Result(net, p, nodes, gt, facts, centrality=cent)
 
 
 def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda s: None) -> Result:
@@ -155,16 +157,21 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
                       st.recency_half_life, FACTORS)
     progress("network: groups, centrality, priorities, dismantling")
     res = rank_network(inp, st, pairs)
-    net, nodes = res.net, res.nodes
-    progress("network: dismantling methods compared (children not removable)")
-    harm = node_harm(net, inp)
-    removable = ~nodes["child_now"].to_numpy(bool)
-    sets: dict[str, list[int]] = {}
-    cmp = dm.compare(net.graph, harm, st.seed, objectives=("harm",), removable=removable, sets_out=sets)
-    chosen = dm.best_of(dm.adjacency(net.graph), harm, sets)
-    progress("network: dismantling orders (whole network, without the constraint, within groups)")
-    ranks, dfacts = dismantle_ranks(net, nodes, harm, removable, chosen=chosen)
-    nodes = nodes.merge(ranks, on="person_id")
+    net, nodes, cent = res.net, res.nodes, res.centrality
+    assert cent is not None
+    try:
+        progress("network: dismantling methods compared (children not removable)")
+        harm = node_harm(net, inp)
+        removable = ~nodes["child_now"].to_numpy(bool)
+        sets: dict[str, list[int]] = {}
+        cmp = dm.compare(net.graph, harm, st.seed, objectives=("harm",), removable=removable, sets_out=sets)
+        chosen = dm.best_of(dm.adjacency(net.graph), harm, sets)
+        progress("network: dismantling orders (whole network, without the constraint, within groups)")
+        ranks, dfacts = dismantle_ranks(net, nodes, harm, removable, chosen=chosen)
+        c, res.facts["betweenness_method"] = cent.result()
+    finally:
+        cent.stop()  # a step above failed: do not wait for the centrality
+    nodes = nodes.merge(c, on="person_id").merge(ranks, on="person_id")
     res.facts |= dfacts
     soc_summary, gt = soc_overlap(net, nodes, res.groups, inp.soc_people, inp.soc_edges, inp.offenders)
     ph = inp.people_harm.drop(columns="last_crime_date")
