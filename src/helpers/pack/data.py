@@ -232,7 +232,7 @@ def lookup_rows(nom: pd.DataFrame, cap: int) -> pd.DataFrame:
 
     The list is a look-up, not a ranking (children are in it, with their routing), and the whole
     list is always in exports/i2_entities.csv; the cap keeps the page one a browser can open (a
-    searchable table of 2.9 million people is about 550 MB of HTML)."""
+    searchable table of 3.0 million people is about 550 MB of HTML)."""
     if len(nom) <= cap:
         return nom
     keep = nom.sort_values(["group_priority", "disruption_order", "person_id"], kind="mergesort",
