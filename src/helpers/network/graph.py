@@ -101,15 +101,6 @@ class Network:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"person_id": pd.Series(self.people, dtype=object)})
 
-    def strong_graph(self, weights: np.ndarray | None = None) -> ig.Graph:
-        """Same vertices, strong edges only, edge attribute weight (strong_weight unless given)."""
-        keep = np.flatnonzero(self.strong)
-        el = np.asarray(self.graph.get_edgelist(), int).reshape(-1, 2)[keep]
-        g = ig.Graph(n=len(self.people), edges=el.tolist(), directed=False)
-        w = np.asarray(self.graph.es["strong_weight"], float)[keep] if weights is None else weights
-        g.es["weight"] = [float(x) for x in w]
-        return g
-
 
 def _text(s: pd.Series) -> pa.Array:
     """A column as one Arrow string array (ids as text)."""

@@ -159,7 +159,7 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
     res = rank_network(inp, st, pairs)
     net, nodes, cent = res.net, res.nodes, res.centrality
     assert cent is not None
-    try:
+    with cent:  # a step below fails: the centrality is stopped, not waited for
         progress("network: dismantling methods compared (children not removable)")
         harm = node_harm(net, inp)
         removable = ~nodes["child_now"].to_numpy(bool)
@@ -169,8 +169,6 @@ def analyse(inp: Inputs, st: Settings, progress: Callable[[str], None] = lambda 
         progress("network: dismantling orders (whole network, without the constraint, within groups)")
         ranks, dfacts = dismantle_ranks(net, nodes, harm, removable, chosen=chosen)
         c, res.facts["betweenness_method"] = cent.result()
-    finally:
-        cent.stop()  # a step above failed: do not wait for the centrality
     nodes = nodes.merge(c, on="person_id").merge(ranks, on="person_id")
     res.facts |= dfacts
     soc_summary, gt = soc_overlap(net, nodes, res.groups, inp.soc_people, inp.soc_edges, inp.offenders)
