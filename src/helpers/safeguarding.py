@@ -388,15 +388,22 @@ CRIME_COLUMNS = ["crime_id", "committed_from", "recorded_date", "ho_offence_code
 
 def flagged_people(full: pd.DataFrame, nodes: pd.DataFrame) -> list[str]:
     """Whose flags are computed: the network's people and the full table's victims (sorted)."""
-    victim_ids = full["victim_id"].dropna().astype(str).unique().tolist() if len(full) else []
-    return sorted(set(nodes["person_id"].astype(str)) | set(victim_ids))
+    ids = [nodes["person_id"].to_numpy(dtype=object, na_value=None)]
+    if len(full):
+        ids.append(full["victim_id"].to_numpy(dtype=object, na_value=None))
+    both = pd.unique(np.concatenate(ids))
+    return sorted(str(x) for x in both if x is not None and x == x)  # x == x: not NaN
 
 
 def compute(extraction: dict[str, pd.DataFrame], full: pd.DataFrame, final: pd.DataFrame, nodes: pd.DataFrame,
-            groups: pd.DataFrame, as_of: str | pd.Timestamp, max_victim_age: int, rules: Rules) -> Stage:
-    """Every safeguarding table from stage 05's tables and the extraction (no file access)."""
+            groups: pd.DataFrame, as_of: str | pd.Timestamp, max_victim_age: int, rules: Rules,
+            flagged: list[str] | None = None) -> Stage:
+    """Every safeguarding table from stage 05's tables and the extraction (no file access).
+
+    `flagged` is flagged_people(full, nodes), when the caller has it already."""
     cn, crimes = extraction["crime_nominals"], extraction["crimes"]
-    all_flags = person_flags(cn, crimes, flagged_people(full, nodes), as_of, max_victim_age, rules)
+    flagged = flagged_people(full, nodes) if flagged is None else flagged
+    all_flags = person_flags(cn, crimes, flagged, as_of, max_victim_age, rules)
     if "child_now" in nodes:
         # stage 05 decided who is not removable from the disruption lists: the same people are children here.
         # A child now is never also an adult who offended as a child.
@@ -430,11 +437,12 @@ def run_stage(out_dir: str, as_of: str, max_victim_age: int,
                 f"Stage 06 (safeguarding) needs tables/{name} from the earlier stages under {out_dir}. "
                 "Run the notebooks in order (cse-network run does this).") from None
     # only the records of the people flagged, and their crimes: the flags look at nothing else
+    flagged = flagged_people(tables["full_table"], tables["network_nodes"])
     cn = store.load_rows(out_dir, "extraction", "crime_nominals", ["crime_id", "person_id", "role", "dob"],
-                         "person_id", flagged_people(tables["full_table"], tables["network_nodes"]))
+                         "person_id", flagged)
     crimes = store.load_rows(out_dir, "extraction", "crimes", CRIME_COLUMNS, "crime_id", cn["crime_id"])
     st = compute({"crime_nominals": cn, "crimes": crimes}, tables["full_table"], tables["final_table"],
-                 tables["network_nodes"], tables["network_groups"], as_of, max_victim_age, rules)
+                 tables["network_nodes"], tables["network_groups"], as_of, max_victim_age, rules, flagged)
     leaked = [c for c in THREAT_COLUMNS if c in st.people or c in st.victims]
     if leaked:  # the tables' promise, checked where they are written
         raise RuntimeError(f"Safeguarding tables must carry no threat column, found {leaked}: fix safeguarding.py.")

@@ -63,19 +63,40 @@ def load_rows(out_dir: str | Path, stage: str, name: str, columns: list[str], wh
     path = out_path(out_dir) / "work" / stage / f"{name}.parquet"
     if not path.exists():
         load_work(out_dir, stage, [name])  # the same message as a missing hand-off
-    wanted = pa.array(pd.Series(list(values), dtype=object).dropna().astype(str).unique(), type=pa.string())
+    wanted = _value_set(values)
     source = pq.ParquetFile(path)
     schema = source.schema_arrow
     read = list(dict.fromkeys([*columns, where]))
-    kept = [batch.filter(pc.is_in(batch.column(where).cast(pa.string()), value_set=wanted)).select(columns)
-            for batch in source.iter_batches(batch_size=max(LOAD_BATCH_ROWS, len(wanted)), columns=read)]
+    kind = schema.field(where).type
+    text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    if text:  # the asked-for values take the column's type once, instead of every batch being cast
+        wanted = wanted.cast(kind)
+    rows = max(LOAD_BATCH_ROWS, LOAD_BATCH_PER_VALUE * len(wanted))
+    kept = [batch.filter(pc.is_in(batch.column(where) if text else batch.column(where).cast(pa.string()),
+                                  value_set=wanted)).select(columns)
+            for batch in source.iter_batches(batch_size=rows, columns=read)]
     out = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)  # pandas' dtypes come back
     return pa.Table.from_batches(kept, schema=out).to_pandas()
 
 
-# Rows `load_rows` reads at a time; never fewer than the values asked for, since each batch's test
-# builds a hash of them: the cost stays linear (batches x values would grow as the square of the data).
+def _value_set(values: Iterable) -> pa.Array:
+    """The distinct non-missing values asked for, as Arrow text (numbers as their text, as before)."""
+    if isinstance(values, pd.Series | pd.Index):
+        arr = values.to_numpy(dtype=object, na_value=None)
+    else:
+        arr = np.asarray(values if isinstance(values, np.ndarray | list) else list(values), dtype=object)
+    try:  # text already (ids are text in every hand-off): Arrow converts it without a Python loop
+        a = pa.array(arr.ravel(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        a = pa.array(pd.Series(arr.ravel(), dtype=object).dropna().astype(str).to_numpy(object), type=pa.string())
+    return pc.unique(a.drop_null())
+
+
+# Rows `load_rows` reads at a time: never fewer than LOAD_BATCH_PER_VALUE x the values asked for,
+# since each batch's test builds a hash of them: building it then costs at most a quarter of
+# reading, and the cost stays linear (batches x values would grow as the square of the data).
 LOAD_BATCH_ROWS = 262_144
+LOAD_BATCH_PER_VALUE = 4
 
 
 def write_table(out_dir: str | Path, name: str, df: pd.DataFrame, sort_by: list[str] | None = None) -> Path:

@@ -322,3 +322,22 @@ def test_build_numbers_people_in_python_sort_order_whatever_the_text_and_keeps_e
     assert net.graph.get_edgelist() == [(2, 4), (1, 2), (0, 4)]  # igraph lists an undirected edge low end first
     assert net.graph.es["weight"] == [1.0, 2.0, 3.0]
     assert net.strong.tolist() == [True, False, True]
+
+
+def test_structure_counts_each_person_pair_once_by_source_in_the_largest_set_by_hand():
+    nodes = pd.DataFrame({"person_id": [f"p{i}" for i in range(1, 9)],
+                          "component_id": [0, 0, 0, 0, 0, 0, 1, 1],
+                          "is_cse_offender": [True, True, False, False, False, False, True, False]})
+    groups = pd.DataFrame({"group_id": ["g1", "g2", "g3"], "component_id": [0, 0, 1]})
+    edges = pd.DataFrame([("p1", "p2", "crime"), ("p1", "p2", "intel"),   # crime and intel: not intel-only
+                          ("p2", "p3", "intel"), ("p2", "p3", "intel"),   # a repeated row counts once
+                          ("p3", "p4", "intel"), ("p4", "p5", "pins"),
+                          ("p5", "p6", "crime"), ("p5", "p6", "soc"),     # SOC links are not CSE links
+                          ("p1", "p6", "soc"), ("p7", "p8", "crime")],    # outside the largest set
+                         columns=["person_a", "person_b", "source"])
+    assert network.structure(nodes, groups, edges) == dict(
+        n_people=8, n_components=2, largest=[6, 2], n_groups=3, giant_people=6, giant_share=0.75,
+        giant_offenders=2, giant_non_offenders=4, giant_pairs=5, pairs_crime=2, pairs_intel=3, pairs_pins=1,
+        pairs_intel_only=2, giant_crime_only_largest=2, giant_groups=2)
+    no_links = network.structure(nodes, groups, edges.iloc[0:0])
+    assert (no_links["giant_pairs"], no_links["pairs_intel_only"], no_links["giant_crime_only_largest"]) == (0, 0, 1)

@@ -1,6 +1,7 @@
 """Hand-offs: reading only the rows and columns a stage needs gives what filtering the whole would."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,8 +29,10 @@ def test_load_rows_keeps_the_asked_rows_in_stored_order_with_only_the_asked_colu
 def test_load_rows_equals_filtering_the_whole_hand_off(tmp_path):
     store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
     whole = store.load_work(tmp_path, "extraction", ["crime_nominals"])["crime_nominals"]
-    for values in ({"P1"}, ["P9"], [], {"P1", "P2", "P3", None}):
-        expected = whole[whole["person_id"].isin([v for v in values if v is not None])].reset_index(drop=True)
+    for values in ({"P1"}, ["P9"], [], {"P1", "P2", "P3", None}, pd.Series(["P3", pd.NA, "P3"], dtype="string"),
+                   pd.Index(["P2"]), np.array(["P1", None], dtype=object), [7, "P1", float("nan")]):
+        asked = {str(v) for v in values if not pd.isna(v)}  # numbers are asked for as their text
+        expected = whole[whole["person_id"].isin(asked)].reset_index(drop=True)
         got = store.load_rows(tmp_path, "extraction", "crime_nominals", list(whole.columns), "person_id", values)
         pd.testing.assert_frame_equal(got, expected)
 
@@ -59,6 +62,7 @@ def test_a_rule_that_drops_rows_keeps_the_others_in_order():
 
 def test_load_rows_read_in_many_batches_gives_the_rows_of_one_read_in_stored_order(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "LOAD_BATCH_ROWS", 2)  # five rows, one value asked for: three batches
+    monkeypatch.setattr(store, "LOAD_BATCH_PER_VALUE", 1)
     store.save_work(tmp_path, "extraction", {"crime_nominals": _nominals()})
     got = store.load_rows(tmp_path, "extraction", "crime_nominals", ["crime_id", "dob"], "person_id", ["P1"])
     expected = pd.DataFrame({

@@ -108,24 +108,28 @@ def structure(nd: pd.DataFrame, g: pd.DataFrame, edges: pd.DataFrame, n_largest:
                     pairs_pins=0, pairs_intel_only=0, giant_crime_only_largest=0, giant_groups=0)
     sizes = nd.groupby("component_id").size().sort_values(ascending=False, kind="mergesort")
     giant = sizes.index[0] if len(sizes) else None
-    gp = set(nd.loc[nd["component_id"] == giant, "person_id"])
-    e = edges.loc[edges["source"].isin(CSE_SOURCES) & edges["person_a"].isin(gp) & edges["person_b"].isin(gp)]
-    by_src = e.drop_duplicates(["person_a", "person_b", "source"]).groupby("source").size()
-    srcs = e.groupby(["person_a", "person_b"])["source"].agg(set)
-    crime = e.loc[e["source"] == "crime"]
-    people = sorted(gp)
-    idx = pd.Index(people)
-    cg = ig.Graph(n=len(people), edges=list(zip(idx.get_indexer(crime["person_a"]).tolist(),
-                                                   idx.get_indexer(crime["person_b"]).tolist(), strict=False)))
+    in_giant = (nd["component_id"] == giant).to_numpy(bool)
+    idx = pd.Index(nd.loc[in_giant, "person_id"]).unique().sort_values()
+    e = edges.loc[edges["source"].isin(CSE_SOURCES).to_numpy(bool)]
+    # person-pairs as integer keys (a's position x people + b's), so pairs are counted with numpy, not per pair
+    a, b = idx.get_indexer(e["person_a"]), idx.get_indexer(e["person_b"])
+    inside = (a >= 0) & (b >= 0)
+    a, b, source = a[inside], b[inside], e["source"].to_numpy(object)[inside]
+    key = a.astype(np.int64) * max(len(idx), 1) + b
+    by_src = {s: int(np.unique(key[source == s]).size) for s in ("crime", "intel", "pins")}
+    pairs = np.unique(key)
+    not_intel = np.unique(key[source != "intel"])
+    crime = source == "crime"
+    cg = ig.Graph(n=len(idx), edges=np.column_stack([a[crime], b[crime]]).tolist() if crime.any() else [])
+    offender = nd.loc[in_giant, "is_cse_offender"].astype(bool)
     return dict(
         n_people=len(nd), n_components=len(sizes), largest=[int(x) for x in sizes.head(n_largest)],
-        n_groups=len(g), giant_people=len(gp), giant_share=len(gp) / len(nd) if len(nd) else float("nan"),
-        giant_offenders=int(nd.loc[nd["component_id"] == giant, "is_cse_offender"].sum()),
-        giant_non_offenders=int((~nd.loc[nd["component_id"] == giant, "is_cse_offender"].astype(bool)).sum()),
-        giant_pairs=len(srcs), pairs_crime=int(by_src.get("crime", 0)), pairs_intel=int(by_src.get("intel", 0)),
-        pairs_pins=int(by_src.get("pins", 0)),
-        pairs_intel_only=int(sum(1 for s in srcs if s == {"intel"})),
-        giant_crime_only_largest=int(max(cg.connected_components().sizes(), default=0)) if people else 0,
+        n_groups=len(g), giant_people=len(idx), giant_share=len(idx) / len(nd) if len(nd) else float("nan"),
+        giant_offenders=int(offender.sum()), giant_non_offenders=int((~offender).sum()),
+        giant_pairs=int(pairs.size), pairs_crime=by_src["crime"], pairs_intel=by_src["intel"],
+        pairs_pins=by_src["pins"],
+        pairs_intel_only=int(pairs.size - not_intel.size),
+        giant_crime_only_largest=int(max(cg.connected_components().sizes(), default=0)) if len(idx) else 0,
         giant_groups=int(g.loc[g["component_id"] == giant, "group_id"].nunique()),
     )
 
