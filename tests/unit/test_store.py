@@ -78,3 +78,24 @@ def test_load_rows_matching_nothing_gives_an_empty_frame_with_the_asked_columns_
     expected = pd.DataFrame({"person_id": pd.Series([], dtype="string"),
                              "dob": pd.to_datetime([]).astype("datetime64[us]")})
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_frame_hash_is_the_same_for_the_same_rows_in_any_order_and_changes_with_any_value():
+    df = pd.DataFrame({"crime_id": pd.Series(["C1", "C2", "C3"], dtype="string"),
+                       "n": pd.Series([1, None, 3], dtype=object),
+                       "dob": pd.to_datetime(["2001-01-01", None, "1990-05-05"])})
+    base = store.frame_hash(df)
+    assert store.frame_hash(df.iloc[[2, 0, 1]]) == base
+    assert store.frame_hash(df.assign(n=pd.Series([1, None, 4], dtype=object))) != base
+    assert store.frame_hash(df.assign(crime_id=pd.Series(["C1", "", "C3"], dtype="string"))) != \
+        store.frame_hash(df.assign(crime_id=pd.Series(["C1", None, "C3"], dtype="string")))  # NULL is not ''
+    assert store.frame_hash(df.rename(columns={"n": "m"})) != base
+    # swapping two rows' values of one column is a change, though each column holds the same values
+    assert store.frame_hash(df.assign(crime_id=pd.Series(["C2", "C1", "C3"], dtype="string"))) != base
+
+
+def test_frame_hash_of_a_column_mixing_numbers_and_text_is_order_free_too():
+    mixed = pd.DataFrame({"person_id": pd.Series([7, "P2", None], dtype=object), "role": ["v", "o", "o"]})
+    assert len(store.row_hashes(mixed)) == 3
+    assert store.frame_hash(mixed.iloc[[1, 2, 0]]) == store.frame_hash(mixed)
+    assert store.frame_hash(mixed) != store.frame_hash(mixed.assign(person_id=pd.Series(["7", "P2", None])))
