@@ -1,4 +1,5 @@
-"""Compiled inner loops of the dismantling (numba): union-find passes over every person and link.
+"""Compiled inner loops of the dismantling (numba): union-find passes, components and CoreHD's
+decycling over every person and link.
 
 Each kernel is the plain-Python loop it replaces, statement for statement (same visiting order,
 same float additions in the same order), so the tables stay byte-identical; numba compiles it once
@@ -17,12 +18,159 @@ import numpy as np
 
 
 def csr(adj: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Adjacency lists as CSR arrays (indptr, indices), neighbours kept in list order."""
+    """Adjacency lists as CSR arrays (indptr, indices), neighbours kept in list order.
+
+    The last few conversions are kept, keyed by the lists' identity (adjacency lists are never
+    changed once built, see `dismantle.adjacency`): one run converts the same network's lists for
+    every curve, reinsertion and CoreHD, which cost seconds each at national scale.
+    """
+    for held, arrays in _CSR:
+        if held is adj:
+            return arrays
     lens = np.fromiter((len(a) for a in adj), np.int64, len(adj))
     indptr = np.zeros(len(adj) + 1, np.int64)
     np.cumsum(lens, out=indptr[1:])
     indices = np.fromiter(chain.from_iterable(adj), np.int64, int(indptr[-1]))
+    _CSR.insert(0, (adj, (indptr, indices)))
+    del _CSR[_CSR_KEPT:]
     return indptr, indices
+
+
+_CSR: list[tuple[Sequence[Sequence[int]], tuple[np.ndarray, np.ndarray]]] = []
+_CSR_KEPT = 4
+
+
+@numba.njit(cache=True)
+def components(indptr: np.ndarray, indices: np.ndarray,
+               alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Connected components of the alive people, as `dismantle._components` lists them.
+
+    Components start at the lowest unvisited person and grow breadth-first, neighbours in list
+    order; returns (people in that order, start of each component in it, plus the end).
+    """
+    n = len(indptr) - 1
+    seen = ~alive
+    order = np.empty(n, np.int64)
+    starts = np.empty(n + 1, np.int64)
+    k = 0
+    c = 0
+    for s in range(n):
+        if seen[s]:
+            continue
+        seen[s] = True
+        starts[c] = k
+        c += 1
+        head = k
+        order[k] = s
+        k += 1
+        while head < k:  # the list itself is the queue: breadth-first order is discovery order
+            v = order[head]
+            head += 1
+            for j in range(indptr[v], indptr[v + 1]):
+                u = indices[j]
+                if not seen[u]:
+                    seen[u] = True
+                    order[k] = u
+                    k += 1
+    starts[c] = k
+    return order[:k], starts[:c + 1]
+
+
+@numba.njit(cache=True)
+def component_weights(order: np.ndarray, starts: np.ndarray,
+                      w: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Each component's weight, added person by person in `components` order (as Python's sum)."""
+    out = np.zeros(len(starts) - 1)
+    for c in range(len(starts) - 1):
+        t = 0.0
+        for i in range(starts[c], starts[c + 1]):
+            t += w[order[i]]
+        out[c] = t
+    return out
+
+
+@numba.njit(cache=True)
+def _core_score(deg: np.ndarray, w: np.ndarray, wbar: float,
+                v: int | np.integer) -> float:  # pragma: no cover - compiled
+    return deg[v] + 1e-6 * w[v] / (wbar * (1.0 + w[v] / wbar))
+
+
+@numba.njit(cache=True)
+def _peel(indptr: np.ndarray, indices: np.ndarray, in_core: np.ndarray, deg: np.ndarray,
+          stack: list) -> None:  # pragma: no cover - compiled
+    while len(stack):
+        v = stack.pop()
+        if not in_core[v]:
+            continue
+        in_core[v] = False
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if in_core[u]:
+                deg[u] -= 1
+                if deg[u] < 2:
+                    stack.append(u)
+
+
+@numba.njit(cache=True)
+def _core_start(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray,
+                cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Who is in play (people of components over their cap) and their degree among them."""
+    n = len(w)
+    order, starts = components(indptr, indices, np.ones(n, np.bool_))
+    weights = component_weights(order, starts, w)
+    cand = np.zeros(n, np.bool_)
+    for c in range(len(starts) - 1):
+        if weights[c] > cap[order[starts[c]]]:
+            for i in range(starts[c], starts[c + 1]):
+                cand[order[i]] = True
+    deg = np.zeros(n, np.int64)
+    for v in range(n):
+        if cand[v]:
+            d = 0
+            for j in range(indptr[v], indptr[v + 1]):
+                if cand[indices[j]]:
+                    d += 1
+            deg[v] = d
+    return cand, deg
+
+
+@numba.njit(cache=True)
+def corehd_decycle(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, cap: np.ndarray, can: np.ndarray,
+                   wbar: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; via dismantle
+    """Phase 1 of `dismantle.corehd` (see there): the people removed in order, and who is left."""
+    n = len(w)
+    in_core, deg = _core_start(indptr, indices, w, cap)
+    alive = np.ones(n, np.bool_)
+    stack = [np.int64(x) for x in range(0)]
+    for v in range(n):
+        if in_core[v] and deg[v] < 2:
+            stack.append(np.int64(v))
+    _peel(indptr, indices, in_core, deg, stack)
+    heap = [(0.0, np.int64(0)) for _ in range(0)]
+    for v in range(n):
+        if in_core[v] and can[v]:
+            heap.append((-_core_score(deg, w, wbar, v), np.int64(v)))
+    heapq.heapify(heap)
+    removed = np.empty(n, np.int64)
+    k = 0
+    while len(heap):
+        s, top = heapq.heappop(heap)
+        if not in_core[top] or -s != _core_score(deg, w, wbar, top):
+            continue  # stale entry: degree changed since it was pushed
+        in_core[top] = False
+        alive[top] = False
+        removed[k] = top
+        k += 1
+        for j in range(indptr[top], indptr[top + 1]):
+            u = indices[j]
+            if in_core[u]:
+                deg[u] -= 1
+                if deg[u] < 2:
+                    stack.append(u)
+                elif can[u]:
+                    heapq.heappush(heap, (-_core_score(deg, w, wbar, u), u))
+        _peel(indptr, indices, in_core, deg, stack)
+    return removed[:k], alive
 
 
 @numba.njit(cache=True)

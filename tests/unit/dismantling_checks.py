@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import igraph as ig
 
-from helpers import dismantle as dm
-
 
 def over_cap_breakable(g: ig.Graph, w: list[float], cap: float, can: list[bool], removed: list[int]) -> bool:
     """True if, after removing `removed`, some component over the cap still has a removable vertex."""
-    alive = [True] * g.vcount()
-    for v in removed:
-        alive[v] = False
-    for comp in dm._components(g.get_adjlist(), alive):
-        if sum(w[v] for v in comp) > cap + 1e-9 and any(can[v] for v in comp):
+    gone = set(removed)
+    left = [v for v in range(g.vcount()) if v not in gone]
+    for comp in g.induced_subgraph(left).connected_components():  # igraph's, not the code under test
+        people = [left[i] for i in comp]
+        if sum(w[v] for v in people) > cap + 1e-9 and any(can[v] for v in people):
             return True
     return False

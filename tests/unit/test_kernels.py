@@ -166,3 +166,118 @@ def test_adaptive_degree_by_hand_ties_to_the_heavier_then_the_lower_id():
     adj = [[1], [0, 2], [1, 3], [2]]
     assert dm.degree_order(adj, [1.0, 1.0, 2.0, 1.0]) == [2, 0, 1, 3]
     assert dm.degree_order(adj, [1.0, 1.0, 2.0, 1.0], [True, False, True, True]) == [2, 0, 3]
+
+
+def _components_reference(adj, alive):
+    """Breadth-first from the lowest unvisited person, neighbours in list order (deque)."""
+    from collections import deque
+    seen = [not a for a in alive]
+    out = []
+    for s in range(len(adj)):
+        if seen[s]:
+            continue
+        seen[s] = True
+        comp, q = [s], deque([s])
+        while q:
+            v = q.popleft()
+            for u in adj[v]:
+                if not seen[u]:
+                    seen[u] = True
+                    comp.append(u)
+                    q.append(u)
+        out.append(comp)
+    return out
+
+
+def _corehd_reference(adj, w, cap, removable=None):  # noqa: C901 - the loop as it was, kept whole
+    """CoreHD as the plain-Python loop it was: decycle by 2-core degree (harm breaks ties), then
+    break each tree over its cap at its harm-weighted centroid."""
+    import heapq
+    n = len(adj)
+    can = [True] * n if removable is None else [bool(x) for x in removable]
+    alive = [True] * n
+    cand = [False] * n
+    for comp in _components_reference(adj, alive):
+        if sum(w[v] for v in comp) > cap[comp[0]]:
+            for v in comp:
+                cand[v] = True
+    pos = [x for x in w if x > 0]
+    wbar = sum(pos) / len(pos) if pos else 1.0
+    in_core = cand[:]
+    deg = [sum(1 for u in adj[v] if cand[u]) if cand[v] else 0 for v in range(n)]
+
+    def score(v):
+        return deg[v] + 1e-6 * w[v] / (wbar * (1.0 + w[v] / wbar))
+
+    def peel(stack):
+        while stack:
+            v = stack.pop()
+            if not in_core[v]:
+                continue
+            in_core[v] = False
+            for u in adj[v]:
+                if in_core[u]:
+                    deg[u] -= 1
+                    if deg[u] < 2:
+                        stack.append(u)
+
+    peel([v for v in range(n) if in_core[v] and deg[v] < 2])
+    heap = [(-score(v), v) for v in range(n) if in_core[v] and can[v]]
+    heapq.heapify(heap)
+    removed = []
+    while heap:
+        s, v = heapq.heappop(heap)
+        if not in_core[v] or -s != score(v):
+            continue
+        in_core[v] = False
+        alive[v] = False
+        removed.append(v)
+        stack = []
+        for u in adj[v]:
+            if in_core[u]:
+                deg[u] -= 1
+                if deg[u] < 2:
+                    stack.append(u)
+                elif can[u]:
+                    heapq.heappush(heap, (-score(u), u))
+        peel(stack)
+    trees = []
+    for comp in _components_reference(adj, alive):
+        cw = sum(w[v] for v in comp)
+        if cw > cap[comp[0]]:
+            heapq.heappush(trees, (-cw, min(comp), comp))
+    while trees:
+        _, _, comp = heapq.heappop(trees)
+        if not all(alive[v] for v in comp) or not any(can[v] for v in comp):
+            continue
+        c = dm._centroid(adj, w, alive, comp, can)
+        alive[c] = False
+        removed.append(c)
+        for u in adj[c]:
+            if alive[u]:
+                piece = dm._reach(adj, alive, u)
+                pw = sum(w[x] for x in piece)
+                if pw > cap[u]:
+                    heapq.heappush(trees, (-pw, min(piece), piece))
+    return removed
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 80), st.floats(0.0, 3.0), st.booleans(), st.floats(0.0, 0.5))
+def test_compiled_components_list_people_as_the_breadth_first_python_loop(seed, n, density, simple, dead):
+    rng, adj, _, _ = _random_case(seed, n, density, simple)
+    alive = (rng.random(n) >= dead).tolist()
+    assert dm._components(adj, alive) == _components_reference(adj, alive)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 80), st.floats(0.0, 3.0), st.booleans(), st.floats(0.0, 0.5),
+       st.booleans())
+def test_compiled_corehd_removes_exactly_whom_the_python_loop_did(seed, n, density, simple, kids, one_cap):
+    rng, adj, w, _ = _random_case(seed, n, density, simple)
+    can = (rng.random(n) >= kids).tolist()
+    cap = [float(rng.uniform(0, 6))] * n if one_cap else rng.choice([0.5, 2.0, 5.0, np.inf], size=n).tolist()
+    assert dm.corehd(adj, w, cap, can) == _corehd_reference(adj, w, cap, can)
+    assert dm.corehd(adj, w, cap) == _corehd_reference(adj, w, cap)
+    assert dm.floor_weight(adj, w, can) == max(
+        (sum(w[v] for v in c) for c in _components_reference(adj, [not x for x in can])), default=0.0)
