@@ -369,3 +369,82 @@ def link_labels(a: np.ndarray, b: np.ndarray, ids: np.ndarray, parent: np.ndarra
             k += 1
         out[j] = label[r]
     return out
+
+
+@numba.njit(cache=True)
+def targeted_degree(indptr: np.ndarray, indices: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray,
+                    can: np.ndarray, cap: float, refresh: int) -> np.ndarray:  # pragma: no cover - via dismantle
+    """`dismantle.targeted_degree` (see there) compiled: the people removed, in order.
+
+    (a[i], b[i]) are the network's links. One lazy heap of (-degree, -weight, id) for the whole run;
+    the connected sets among the people still in play are relabelled every `batch` removals and
+    people in a set at most `cap` leave the pool for good.
+    """
+    n = len(w)
+    alive = np.ones(n, np.bool_)
+    in_pool = np.ones(n, np.bool_)
+    deg = np.empty(n, np.int64)
+    for v in range(n):
+        deg[v] = indptr[v + 1] - indptr[v]
+    heap = [(np.int64(0), 0.0, np.int64(0)) for _ in range(0)]
+    for v in range(n):
+        if can[v]:
+            heap.append((-deg[v], -w[v], np.int64(v)))
+    heapq.heapify(heap)
+    order = np.empty(n, np.int64)
+    k = 0
+    pool = np.arange(n)
+    parent = np.empty(n, np.int64)
+    label = np.empty(n, np.int64)
+    while True:
+        ids = pool[alive[pool]]
+        live = alive[a] & alive[b]
+        a = a[live]
+        b = b[live]
+        memb = link_labels(a, b, ids, parent, label)
+        n_sets = memb.max() + 1 if len(memb) else 0
+        total = np.zeros(n_sets)
+        for j in range(len(ids)):  # the order np.bincount adds in: the same sums to the last bit
+            total[memb[j]] += w[ids[j]]
+        over = total > cap
+        if not over.any():
+            return order[:k]
+        inside = over[memb]
+        for j in range(len(ids)):
+            if not inside[j]:
+                in_pool[ids[j]] = False
+        pool = ids[inside]
+        stay = in_pool[a]  # a link's two ends are in the same set, so one end decides
+        a = a[stay]
+        b = b[stay]
+        n_cand = 0
+        for v in pool:
+            if can[v]:
+                n_cand += 1
+        if n_cand == 0:
+            return order[:k]  # only non-removable people left in the sets over the cap
+        batch = max(1, min(refresh, n_cand // 100))  # exact (1) on small sets, batched on large
+        k = _take_highest_degree(indptr, indices, heap, alive, in_pool, deg, w, can, order, k, batch)
+
+
+@numba.njit(cache=True)
+def _take_highest_degree(indptr: np.ndarray, indices: np.ndarray, heap: list, alive: np.ndarray,
+                         in_pool: np.ndarray, deg: np.ndarray, w: np.ndarray, can: np.ndarray, order: np.ndarray,
+                         k: int, batch: int) -> int:  # pragma: no cover - compiled; via targeted_degree
+    """Remove up to `batch` people of highest current degree in the pool (lazy heap); the new count."""
+    taken = 0
+    while len(heap) and taken < batch:
+        d, _, top = heapq.heappop(heap)
+        if not alive[top] or -d != deg[top] or not in_pool[top]:
+            continue  # removed, stale degree, or their set fell under the cap
+        alive[top] = False
+        order[k] = top
+        k += 1
+        taken += 1
+        for j in range(indptr[top], indptr[top + 1]):
+            u = indices[j]
+            if alive[u]:
+                deg[u] -= 1
+                if can[u]:
+                    heapq.heappush(heap, (-deg[u], -w[u], u))
+    return k
