@@ -105,6 +105,14 @@ def adjacency(g: ig.Graph) -> list[list[int]]:
     return held[1]
 
 
+def membership(g: ig.Graph) -> np.ndarray:
+    """Connected-set label per person (0, 1, ... in igraph's order: by lowest member id), as integers.
+
+    igraph's own labels without its VertexClustering wrapper, which takes the maximum of the labels
+    in a Python loop (2.4 s of stage 05 at force scale, over ~80 calls)."""
+    return np.asarray(ig.GraphBase.connected_components(g, "strong"), np.int64)
+
+
 def _mask(removable: Bools | None, n: int) -> list[bool]:
     return [True] * n if removable is None else [bool(x) for x in removable]
 
@@ -238,10 +246,13 @@ def reinsert(adj: Adj, w: Floats, cap: Floats, removed: Sequence[int]) -> tuple[
 
 
 def complete_order(first: Sequence[int], w: Floats) -> list[int]:
-    """A full removal order: the dismantling set, then everyone else by weight (desc)."""
-    s = set(first)
-    rest = sorted((v for v in range(len(w)) if v not in s), key=lambda v: (-w[v], v))
-    return list(first) + rest
+    """A full removal order: the dismantling set, then everyone else by weight (desc; ties: lower id)."""
+    head = np.asarray(first, np.int64).reshape(-1)
+    wv = np.asarray(w, np.float64).reshape(-1)
+    rest = np.ones(len(wv), bool)
+    rest[head] = False
+    ids = np.flatnonzero(rest)
+    return head.tolist() + ids[np.lexsort((ids, -wv[ids]))].tolist()
 
 
 def lcc_curve(adj: Adj, w: Floats, order: Sequence[int]) -> np.ndarray:
@@ -328,7 +339,7 @@ def betweenness_set(g: ig.Graph, w: Floats, cap: float, max_work: float,
         if len(ids) == 0:
             return removed
         sub = g.induced_subgraph(ids.tolist())
-        memb = np.asarray(sub.connected_components().membership, int)
+        memb = membership(sub)
         cw = np.bincount(memb, weights=wt[ids])
         top = int(np.argmax(cw))
         if cw[top] <= cap + 1e-12 * max(1.0, cap):

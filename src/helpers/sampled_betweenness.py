@@ -44,7 +44,7 @@ SEED = 0
 def _pieces(ids: np.ndarray, h: ig.Graph, wt: np.ndarray, can: np.ndarray,
             limit: float) -> list[tuple[float, int, np.ndarray]]:
     """The connected pieces of h (vertex i is person ids[i]) that weigh over the limit and can be broken."""
-    memb = np.asarray(h.connected_components().membership, int)
+    memb = dismantle.membership(h)
     order = np.lexsort((ids, memb))
     bounds = np.flatnonzero(np.diff(memb[order])) + 1
     out = []

@@ -285,3 +285,14 @@ def test_targeted_degree_with_one_heap_gives_the_order_of_rebuilding_every_round
     dm.adjacency(g)  # the cache must not matter
     assert dm.targeted_degree(g, w, cap, refresh=refresh, removable=can) == \
         _targeted_rebuilt_every_round(g, w, cap, refresh=refresh, removable=can)
+
+
+def test_membership_labels_connected_sets_by_their_lowest_member_as_igraph_does():
+    g = ig.Graph(n=6, edges=[(3, 4), (0, 5), (1, 1)])
+    assert dm.membership(g).tolist() == [0, 1, 2, 3, 3, 0]
+    assert dm.membership(ig.Graph(n=0)).tolist() == []
+
+
+def test_complete_order_lists_the_set_then_everyone_else_heaviest_first_ties_by_lower_id():
+    assert dm.complete_order([2], [1.0, 3.0, 5.0, 3.0, 0.0]) == [2, 1, 3, 0, 4]
+    assert dm.complete_order([], [0.0, 0.0]) == [0, 1]

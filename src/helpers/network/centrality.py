@@ -9,6 +9,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from .. import dismantle as dm
 from .graph import Network, sig
 
 EXACT_BETWEENNESS_WORK = 5e8  # sum of n*(n+m) over components: igraph does ~5e7/s here, so <= ~10 s
@@ -25,7 +26,7 @@ def centrality(net: Network, exact_work: float = EXACT_BETWEENNESS_WORK,
     distances, so betweenness counts hops.
     """
     g = net.graph
-    memb = np.asarray(g.connected_components().membership, int)
+    memb = dm.membership(g)
     n_c = np.bincount(memb)
     el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
     m_c = np.bincount(memb[el[:, 0]], minlength=len(n_c)) if g.ecount() else 0 * n_c

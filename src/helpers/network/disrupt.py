@@ -75,7 +75,7 @@ def _group_ranks(g: ig.Graph, membership: pd.DataFrame, harm: np.ndarray, remova
     gsum = np.bincount(gcode[grouped], weights=harm[grouped], minlength=k)
     fixed = ~removable
     fe = inner_e[fixed[inner_e[:, 0]] & fixed[inner_e[:, 1]]]
-    fm = np.asarray(ig.Graph(n=n, edges=fe.tolist()).connected_components().membership, int)
+    fm = dm.membership(ig.Graph(n=n, edges=fe.tolist()))
     fw = np.bincount(fm[fixed], weights=harm[fixed], minlength=int(fm.max()) + 1 if n else 0)
     floor = np.zeros(k)
     fv = np.flatnonzero(fixed & grouped)

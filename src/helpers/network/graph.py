@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import dismantle as dm
 from ..linking import evidence_weight
 
 CSE_SOURCES = ("crime", "intel", "pins")
@@ -129,7 +130,7 @@ def build(pairs: pd.DataFrame, offenders: set | list) -> Network:
 
 def components(net: Network) -> np.ndarray:
     """Connected-component id per person on all links: C0001 = the largest (ties: lowest person id)."""
-    memb = np.asarray(net.graph.connected_components().membership, int)
+    memb = dm.membership(net.graph)
     return _numbered(memb, "C")
 
 

@@ -25,6 +25,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from .. import dismantle as dm
 from .. import workers
 from .graph import Network, _numbered
 
@@ -69,7 +70,7 @@ def partition(g: ig.Graph, max_size: int, seed_key: str, weight: str = "weight")
     Vertices with no edge get a cluster of their own. Only over-size
     components cost a Leiden run, so the cost grows with the dense part only.
     """
-    memb = np.asarray(g.connected_components().membership, int)
+    memb = dm.membership(g)
     sizes = np.bincount(memb) if len(memb) else np.zeros(0, int)
     out = memb.copy()
     nxt = int(memb.max()) + 1 if len(memb) else 0
@@ -142,7 +143,7 @@ def consensus(net: Network, runs: list[np.ndarray], max_size: int, seed: int, th
         rest[best["v"].to_numpy()] = False
         if rest.any():  # only tied to others left alone: they form clusters among themselves
             e = el[rest[el[:, 0]] & rest[el[:, 1]]]
-            sub = np.asarray(ig.Graph(n=n, edges=e.tolist()).connected_components().membership, int)
+            sub = dm.membership(ig.Graph(n=n, edges=e.tolist()))
             memb[rest] = int(memb.max()) + 1 + sub[rest]
     out = memb.copy()
     out[~has_tie] = -1

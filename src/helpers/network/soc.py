@@ -9,6 +9,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from .. import dismantle as dm
 from .graph import Network, sig
 
 
@@ -30,7 +31,7 @@ def soc_overlap(net: Network, membership: pd.DataFrame, groups_df: pd.DataFrame,
     el = list(zip(idx.get_indexer(pa[en[:, 0]]).tolist(), idx.get_indexer(pa[en[:, 1]]).tolist(), strict=False))
     el += list(zip(idx.get_indexer(soc["person_a"].astype(str)).tolist(),
                    idx.get_indexer(soc["person_b"].astype(str)).tolist(), strict=False))
-    joined = np.asarray(ig.Graph(n=len(allp), edges=el).connected_components().membership)
+    joined = dm.membership(ig.Graph(n=len(allp), edges=el))
     jmap = pd.Series(joined, index=idx)
     gj = membership.assign(j=membership["person_id"].map(jmap)).groupby("group_id")["j"].first()
     d = groups_df.copy()
