@@ -341,3 +341,53 @@ def test_structure_counts_each_person_pair_once_by_source_in_the_largest_set_by_
         pairs_intel_only=2, giant_crime_only_largest=2, giant_groups=2)
     no_links = network.structure(nodes, groups, edges.iloc[0:0])
     assert (no_links["giant_pairs"], no_links["pairs_intel_only"], no_links["giant_crime_only_largest"]) == (0, 0, 1)
+
+
+def test_members_by_label_lists_each_labels_positions_in_order_by_hand():
+    ks, parts = grp.members_by_label(np.array([2, 0, 2, 1, 0]))
+    assert ks.tolist() == [0, 1, 2]
+    assert [p.tolist() for p in parts] == [[1, 4], [3], [0, 2]]
+    ks, parts = grp.members_by_label(np.array([], int))
+    assert ks.tolist() == [] and parts == []
+
+
+def _split_with_a_mask_per_label(g, verts, max_size, seed_key, depth=1):
+    """leiden_split as first written: one `memb == k` test per community."""
+    import random
+    state = random.getstate()
+    random.seed(seed_key)
+    try:
+        memb = np.asarray(g.induced_subgraph(verts.tolist()).community_leiden(
+            objective_function="modularity", weights="weight", n_iterations=grp.LEIDEN_ITERATIONS).membership)
+    finally:
+        random.setstate(state)
+    ks, out = np.unique(memb), []
+    for k in ks:
+        part = verts[memb == k]
+        if len(part) > max_size and depth < grp.MAX_SPLIT_DEPTH and len(ks) > 1:
+            out.extend(_split_with_a_mask_per_label(g, part, max_size, f"{seed_key}.{k}", depth + 1))
+        else:
+            out.append(part)
+    return out
+
+
+def _partition_with_a_mask_per_component(g, max_size, seed_key):
+    memb = np.asarray(g.connected_components().membership, int)
+    sizes, out, nxt = np.bincount(memb), memb.copy(), int(memb.max()) + 1
+    for c in np.flatnonzero(sizes > max_size):
+        verts = np.flatnonzero(memb == c)
+        for part in _split_with_a_mask_per_label(g, verts, max_size, f"{seed_key}-{int(verts.min())}"):
+            out[part] = nxt
+            nxt += 1
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 300), mean_deg=st.floats(0.5, 6.0), max_size=st.integers(2, 40))
+def test_partition_groups_people_exactly_as_a_test_per_label_did(seed, n, mean_deg, max_size):
+    rng = np.random.default_rng(seed)
+    m = int(n * mean_deg / 2)
+    g = ig.Graph(n=n, edges=rng.integers(0, n, size=(m, 2)).tolist()).simplify()
+    g.es["weight"] = rng.choice([1.0, 0.5, 0.2], size=g.ecount()).tolist()
+    assert grp.partition(g, max_size, f"k{seed}").tolist() == \
+        _partition_with_a_mask_per_component(g, max_size, f"k{seed}").tolist()

@@ -52,15 +52,26 @@ def leiden_split(g: ig.Graph, verts: np.ndarray, max_size: int, seed_key: str,
                                                n_iterations=LEIDEN_ITERATIONS).membership)
     finally:
         random.setstate(rng_before)
-    ks = np.unique(memb)
+    ks, parts = members_by_label(memb)
     out: list[np.ndarray] = []
-    for k in ks:
-        part = verts[memb == k]
+    for k, idx in zip(ks.tolist(), parts, strict=True):
+        part = verts[idx]
         if len(part) > max_size and depth < MAX_SPLIT_DEPTH and len(ks) > 1:
             out.extend(leiden_split(g, part, max_size, f"{seed_key}.{k}", depth + 1, weight))
         else:
             out.append(part)
     return out
+
+
+def members_by_label(labels: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct labels (ascending) and, for each, the positions holding it (ascending).
+
+    One stable sort for all labels, where a test per label (``labels == k``) costs the whole array
+    for each of them: the square of a giant component's size when Leiden splits it in thousands.
+    """
+    order = np.argsort(labels, kind="stable")
+    ks, starts = np.unique(labels[order], return_index=True)
+    return ks, np.split(order, starts[1:]) if len(ks) else []
 
 
 def partition(g: ig.Graph, max_size: int, seed_key: str, weight: str = "weight") -> np.ndarray:
@@ -74,8 +85,10 @@ def partition(g: ig.Graph, max_size: int, seed_key: str, weight: str = "weight")
     sizes = np.bincount(memb) if len(memb) else np.zeros(0, int)
     out = memb.copy()
     nxt = int(memb.max()) + 1 if len(memb) else 0
-    for c in np.flatnonzero(sizes > max_size):
-        verts = np.flatnonzero(memb == c)
+    big = sizes[memb] > max_size
+    _, parts = members_by_label(memb[big])
+    where = np.flatnonzero(big)
+    for verts in (where[idx] for idx in parts):
         for part in leiden_split(g, verts, max_size, f"{seed_key}-{int(verts.min())}", weight=weight):
             out[part] = nxt
             nxt += 1
