@@ -23,6 +23,7 @@ non-removable people) — the `floor`, reported with every result.
 from __future__ import annotations
 
 import functools
+import gc
 import heapq
 import time
 from collections import deque
@@ -95,12 +96,22 @@ def _announce(method: str, n: int, what: str) -> None:
 
 def adjacency(g: ig.Graph) -> list[list[int]]:
     """g's adjacency lists, built once per graph and kept on it (igraph builds them in Python:
-    ~0.6 s at force scale, and one run asks for them about twenty times). The copy a subgraph
-    inherits is never used: it is keyed by the graph's identity and size."""
+    ~0.3 s at force scale, 2 s at twenty times it; one run asks for them about twenty times).
+
+    The copy a subgraph inherits is never used: it is keyed by the graph's identity and size. The
+    garbage collector is paused meanwhile: millions of new lists would set off full collections of
+    the whole heap, which doubled the time at national scale.
+    """
     key = (id(g), g.vcount(), g.ecount())
     held = g["_adjacency"] if "_adjacency" in g.attributes() else None
     if held is None or held[0] != key:
-        held = (key, g.get_adjlist())
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            held = (key, g.get_adjlist())
+        finally:
+            if collecting:
+                gc.enable()
         g["_adjacency"] = held
     return held[1]
 

@@ -296,3 +296,19 @@ def test_membership_labels_connected_sets_by_their_lowest_member_as_igraph_does(
 def test_complete_order_lists_the_set_then_everyone_else_heaviest_first_ties_by_lower_id():
     assert dm.complete_order([2], [1.0, 3.0, 5.0, 3.0, 0.0]) == [2, 1, 3, 0, 4]
     assert dm.complete_order([], [0.0, 0.0]) == [0, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 60), st.integers(0, 150))
+def test_adjacency_lists_and_their_csr_are_igraphs_with_repeats_and_self_links(seed, n, m):
+    import gc
+
+    from helpers import kernels
+    rng = np.random.default_rng(seed)
+    edges = rng.integers(0, n, size=(m, 2)).tolist() if n else []
+    g = ig.Graph(n=n, edges=edges)
+    lists = dm.adjacency(g)
+    assert lists == g.get_adjlist() and gc.isenabled()  # the collector is back on
+    indptr, indices = kernels.csr(lists)
+    assert indptr.tolist() == [0, *np.cumsum([len(a) for a in g.get_adjlist()]).tolist()]
+    assert indices.tolist() == [u for a in g.get_adjlist() for u in a]
