@@ -312,25 +312,62 @@ def targeted_degree(g: ig.Graph, w: Floats, cap: float, refresh: int = 100,
     """Harm-targeted adaptive degree: only people in a component still over the cap are candidates.
 
     Plain adaptive degree spends removals on hubs of components that already
-    hold little harm; here the components are recomputed (union-find) every
+    hold little harm; here the components are recomputed (compiled union-find) every
     `refresh` removals (every removal while fewer than 100 people are
-    candidates) and only those over the cap are attacked. One lazy heap serves the whole run:
-    each removable person's latest entry holds their current degree (older entries are skipped)
-    and people whose component fell under the cap are skipped, so each pop is exactly what a heap
-    rebuilt from the current pool would give. The links among the pool are kept as two endpoint
-    arrays filtered as people are removed or leave the pool, so each refresh costs the links still
-    in play. Compiled (`kernels.targeted_degree`). On the synthetic force, after reinsertion, it
-    needs ~1.5% fewer people than plain adaptive degree and ~10% fewer than CoreHD.
+    candidates) and only those over the cap are attacked. On the
+    synthetic force, after reinsertion, it needs ~1.5% fewer people than plain
+    adaptive degree and ~10% fewer than CoreHD, in about 3 s for 140,000 people.
     """
     adj = adjacency(g)
     n = len(adj)
-    if not n:
-        return []
-    indptr, indices = kernels.csr(adj)
+    wv = np.asarray(w, float)
+    can = np.asarray(_mask(removable, n), bool)
+    alive = np.ones(n, bool)
+    in_pool = np.ones(n, bool)
+    deg = [len(a) for a in adj]
+    wl = wv.tolist()
+    order: list[int] = []
+    # One lazy heap for the whole run: each removable person's latest entry holds their current degree
+    # (older entries are skipped), and people whose component fell under the cap are skipped, so each
+    # pop is exactly what a heap rebuilt from the current pool would give.
+    heap = [(-deg[v], -wl[v], v) for v in np.flatnonzero(can).tolist()]
+    heapq.heapify(heap)
+    pool = np.arange(n)  # whole components still over the cap (removals only split them)
+    # The links among the pool, as two endpoint arrays filtered as people are removed or leave the
+    # pool: each refresh costs the links still in play, never a slice of a shrinking matrix.
     el = np.asarray(g.get_edgelist(), np.int64).reshape(-1, 2)
-    return kernels.targeted_degree(indptr, indices, np.ascontiguousarray(el[:, 0]), np.ascontiguousarray(el[:, 1]),
-                                   np.asarray(w, np.float64).reshape(-1), np.asarray(_mask(removable, n), np.bool_),
-                                   float(cap), int(refresh)).tolist()
+    a, b = el[:, 0], el[:, 1]
+    parent, label = np.empty(n, np.int64), np.empty(n, np.int64)  # scratch for the compiled components
+    while True:
+        ids = pool[alive[pool]]
+        live = alive[a] & alive[b]
+        a, b = a[live], b[live]
+        memb = kernels.link_labels(a, b, ids, parent, label)
+        over = np.bincount(memb, weights=wv[ids]) > cap
+        if not over.any():
+            return order
+        inside = over[memb]
+        in_pool[ids[~inside]] = False
+        pool = ids[inside]
+        stay = in_pool[a]  # a link's two ends are in the same component, so one end decides
+        a, b = a[stay], b[stay]
+        n_cand = int(can[pool].sum())
+        if not n_cand:
+            return order  # only non-removable people left in the sets over the cap
+        batch = max(1, min(refresh, n_cand // 100))  # exact (1) on small sets, batched on large
+        taken = 0
+        while heap and taken < batch:
+            d, _, v = heapq.heappop(heap)
+            if not alive[v] or -d != deg[v] or not in_pool[v]:
+                continue
+            alive[v] = False
+            order.append(v)
+            taken += 1
+            for u in adj[v]:
+                if alive[u]:
+                    deg[u] -= 1
+                    if can[u]:
+                        heapq.heappush(heap, (-deg[u], -wl[u], u))
 
 
 def betweenness_set(g: ig.Graph, w: Floats, cap: float, max_work: float,
