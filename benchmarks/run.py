@@ -93,7 +93,7 @@ def bench(name: str, reuse: bool = False, full_run: bool = False, comparison: bo
     profile, scale = PROFILES[name]
     WORK.mkdir(exist_ok=True)
     db = WORK / f"{name}.sqlite"
-    out: dict = {"profile": name, "commit": _commit()}
+    out: dict = {"profile": name, "commit": _commit(), "measured": time.strftime("%Y-%m-%d")}
     sidecar = db.with_suffix(".synth.json")
     if reuse and db.exists() and sidecar.exists():
         print(f"[{name}] reusing {db.name} (synth figures from {sidecar.name})", flush=True)
@@ -138,33 +138,37 @@ def write_results(results: list[dict]) -> None:
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
              f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}. "
-             f"Measured {time.strftime('%Y-%m-%d')} by `benchmarks/run.py`.", "",
+             f"Written {time.strftime('%Y-%m-%d')} by `benchmarks/run.py`.", "",
              "Peak memory is the maximum resident set size of the one process doing the step "
              "(for the full run: of its largest process, i.e. the biggest notebook kernel).", "",
-             "Each row names the commit it measured (rows measured at different commits are kept until "
-             "re-measured: `--profiles` measures only the ones it names).", "",
-             "| database | code | synth s | synth MiB | extraction s | extraction MiB | selection s | linking s | "
-             "selection + linking peak MiB | crimes | full table | final table | edges |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "Each row names the commit it measured and the day (rows measured at different commits are kept "
+             "until re-measured: `--profiles` measures only the ones it names). Machines of this kind differ "
+             "in speed from day to day (the same code has run 1.3x slower on another day's machine): compare "
+             "rows of the same day, or re-measure both.", "",
+             "| database | code | measured | synth s | synth MiB | extraction s | extraction MiB | selection s | "
+             "linking s | selection + linking peak MiB | crimes | full table | final table | edges |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         st = r["stages"]
-        lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {r['synth']['seconds']} | "
+        lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {r.get('measured', 'unknown')} | "
+                     f"{r['synth']['seconds']} | "
                      f"{r['synth']['peak_mib']} | {st['extraction']} | "
                      f"{st['extraction_peak_mib']} | {st['selection']} | {st['linking']} | {st['peak_mib']} | "
                      f"{st['rows']['crimes']:,} | "
                      f"{st['rows']['full_table']:,} | {st['rows']['final_table']:,} | "
                      f"{st['rows']['network_edges']:,} |")
     lines += ["", "## Whole run (`cse-network run`) against reading every source row", "",
-              "| database | code | read every row s | total s | total / read | per notebook and render (s) | "
-              "largest process MiB | report.html MiB |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| database | code | measured | read every row s | total s | total / read | "
+              "per notebook and render (s) | largest process MiB | report.html MiB |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "run" in r:
             t = r["run"]["timings"]
             per = ", ".join(f"{k} {v}" for k, v in t.items() if k != "total")
             read = r.get("read", {}).get("read")
             ratio = f"{t['total'] / read:.0f}x" if read else "not measured"
-            lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {read if read else 'not measured'} | "
+            lines.append(f"| {r['profile']} | {r.get('commit', 'unknown')} | {r.get('measured', 'unknown')} | "
+                         f"{read if read else 'not measured'} | "
                          f"{t['total']} | {ratio} | {per} | "
                          f"{r['run']['peak_mib_largest_process']} | {r['run']['html_mib']} |")
     if scaling_figure(results):
