@@ -142,16 +142,6 @@ def effective_cap(adj: Adj, w: Floats, cap: float, removable: Bools | None) -> f
     return max(float(cap), floor_weight(adj, w, removable))
 
 
-def _components(adj: Adj, alive: Bools) -> list[list[int]]:
-    """Connected components of the alive nodes (breadth-first from the lowest id; compiled:
-    `kernels.components`), each a node list."""
-    indptr, indices = kernels.csr(adj)
-    order, starts = kernels.components(indptr, indices, np.asarray(alive, np.bool_).reshape(-1))
-    flat = order.tolist()
-    bounds = starts.tolist()
-    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 # ------------------------------------------------------------------ CoreHD
 def corehd(adj: Adj, w: Floats, cap: Floats,
            removable: Bools | None = None) -> list[int]:

@@ -267,7 +267,12 @@ def _corehd_reference(adj, w, cap, removable=None):  # noqa: C901 - the loop as 
 def test_compiled_components_list_people_as_the_breadth_first_python_loop(seed, n, density, simple, dead):
     rng, adj, _, _ = _random_case(seed, n, density, simple)
     alive = (rng.random(n) >= dead).tolist()
-    assert dm._components(adj, alive) == _components_reference(adj, alive)
+    indptr, indices = kernels.csr(adj)
+    order, starts = kernels.components(indptr, indices, np.asarray(alive, np.bool_))
+    got = [order[a:b].tolist() for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    assert got == _components_reference(adj, alive)
+    w = rng.random(n)
+    assert kernels.component_weights(order, starts, w).tolist() == [sum(w[v] for v in c) for c in got]
 
 
 @settings(max_examples=200, deadline=None)
