@@ -81,6 +81,11 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return info["s"], info["mib"], info["out"]
 
 
+def _last_json(stdout: str) -> dict:
+    """The step's figures: its last line (the stages print their progress above it on long inputs)."""
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def _commit() -> str:
     """The code measured: short git commit (with '+' when the working tree has changes)."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
@@ -106,14 +111,14 @@ def bench(name: str, reuse: bool = False, full_run: bool = False, comparison: bo
         sidecar.write_text(json.dumps(out["synth"]))
     print(f"[{name}] reading every source row (the floor) ...", flush=True)
     _, _, stdout = measured([sys.executable, "-c", READ, str(db)])
-    out["read"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in json.loads(stdout).items()}
+    out["read"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in _last_json(stdout).items()}
     stage_dir = WORK / f"stages-{name}"
     print(f"[{name}] extraction (own process) ...", flush=True)
     _, _, stdout = measured([sys.executable, "-c", EXTRACT, f"sqlite:///{db}", str(stage_dir)])
-    ex = json.loads(stdout)
+    ex = _last_json(stdout)
     print(f"[{name}] selection and linking (own process) ...", flush=True)
     _, _, stdout = measured([sys.executable, "-c", METHOD, str(stage_dir)])
-    me = json.loads(stdout)
+    me = _last_json(stdout)
     out["stages"] = {"extraction": round(ex["extraction"], 1), "extraction_peak_mib": round(ex["peak_mib"]),
                      "selection": round(me["selection"], 1), "linking": round(me["linking"], 1),
                      "peak_mib": round(me["peak_mib"]), "rows": {"crimes": ex["crimes"], **me["rows"]}}
