@@ -300,7 +300,7 @@ def test_complete_order_lists_the_set_then_everyone_else_heaviest_first_ties_by_
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 10_000), st.integers(0, 60), st.integers(0, 150))
-def test_adjacency_lists_and_their_csr_are_igraphs_with_repeats_and_self_links(seed, n, m):
+def test_adjacency_gives_igraphs_lists_turns_the_collector_back_on_and_converts_to_csr(seed, n, m):
     import gc
 
     from helpers import kernels
