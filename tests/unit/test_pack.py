@@ -1,10 +1,13 @@
 """The intelligence pack on a hand-built run: escaping, marking, adults-only disruption, offline."""
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import pack
 from helpers.pack import data, html
@@ -112,6 +115,49 @@ def test_check_offline_refuses_a_remote_resource():
         html.check_offline('<img src="https://example.org/x.png">')
     with pytest.raises(html.NotSelfContained):
         html.check_offline('<style>@import url("//cdn.example.org/a.css")</style>')
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["src", "SRC", "Href", "action", "poster", "data", "url(", "URL(", "@import",
+                                 "@IMPORT", "\u017frc", "=", " ", "\t", '"', "'", "http:", "HTTPS:", "//", "/",
+                                 "x", "<img ", ">", "\u0130"]), max_size=14).map("".join))
+def test_the_remote_check_finds_what_the_plain_pattern_finds(text):
+    # The prefilter (a lookahead on the first letter) must never change the first match.
+    plain = re.compile(html.REMOTE_PATTERN, re.I).search(text)
+    fast = html.REMOTE.search(text)
+    assert (fast and fast.span()) == (plain and plain.span())
+
+
+def test_the_remote_check_catches_each_kind_whatever_the_case():
+    for remote in ('<a HREF = "//x.org">', "<video poster='http://x.org/p.png'>", "<form action=https://x.org>",
+                   "<object data=//x.org/o>", "<div style=\"background:URL( 'https://x.org/b.png')\">",
+                   "<style>@Import 'http://x.org/a.css'</style>"):
+        with pytest.raises(html.NotSelfContained):
+            html.check_offline(remote)
+    html.check_offline('<img src="data:image/png;base64,AAAA"><a href="#sec-about">about</a>')
+
+
+_HOSTILE_TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'\t\r\n\\\u00e9\u202e\u0000")), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_HOSTILE_TEXT, st.integers(-10**20, 10**20), st.just("")), max_size=12),
+       st.booleans())
+def test_the_fast_text_formatting_is_itables_own(values, escape):
+    # Text and integers (datatable's nullable columns) take the one-pass path; it must give exactly
+    # what itables' pandas formatting gives, escapes and all.
+    x = pd.Series(values, dtype=object)
+    assert html._format_text_column(x, escape, False, False) == list(html._ITABLES_FORMAT(x, escape, False, False))
+
+
+def test_a_datatable_is_byte_identical_with_and_without_the_fast_formatting(monkeypatch):
+    df = pd.DataFrame({"id": ["P1", "P<2>", "P&3", None], "age": pd.array([12, None, 40, 7], dtype="Int64"),
+                       "harm": [1.5, float("nan"), 1e-7, 3.0], "flag": [True, False, True, False],
+                       "note": pd.array(["a\tb", "c\nd", None, "'e'"], dtype="string")})
+    fast = html.datatable(df, "t", {"id": "Person id"})
+    monkeypatch.setattr(html, "_fast_text_columns", contextlib.nullcontext)
+    assert html.datatable(df, "t", {"id": "Person id"}) == fast
+    assert "P&amp;3" in fast and "P&lt;2&gt;" in fast and "P<2>" not in fast
 
 
 def test_a_missing_table_names_the_file_and_the_fix(tmp_path):

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
+from itables import datatables_format as itfmt
 from itables import javascript as itjs
 from itables import options as itopt
 
-REMOTE = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//"""
-                    r"""|@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//""", re.I)
+REMOTE_PATTERN = (r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//"""
+                  r"""|@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//""")
+# The lookahead admits only the letters an alternative can start with, so the engine skips every
+# other position at once: the same matches, 3x faster over a 20 MB pack (2.2 -> 0.65 s at force
+# scale). Under re.I the class admits the same case variants as the alternatives themselves.
+REMOTE = re.compile(r"(?=[shapdu@])(?:" + REMOTE_PATTERN + ")", re.I)
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#17202a;font-size:14px}
@@ -84,6 +92,38 @@ def _strip_links(fragment: str) -> str:
     return re.sub(r"<a\s+href=\s*[\"']?https?://[^>]*>(.*?)</a>", r"\1", fragment, flags=re.S | re.I)
 
 
+def _format_text_column(x: pd.Series, escape_html: bool, format_floats_in_python: bool,
+                        add_rank_to_categories: bool) -> Sequence[Any]:
+    """itables' `_format_pandas_series`, in one pass for the columns `datatable` hands it most: object
+    columns holding only Python str and int (text, and nullable integers, with missing values as "").
+
+    itables sends such a column through pandas' `format_array`, five Python calls per value (4 of
+    the 7 s the nominal list took at force scale). For str and int it gives str(value) with tab,
+    carriage return and newline written as escapes (in that order), then & < > escaped: written out
+    here, so the page stays byte-identical (tests/unit/test_pack.py compares both on hostile text).
+    Any other column goes to itables' own function.
+    """
+    values = x._values
+    if x.dtype == object and all(type(v) is str or type(v) is int for v in values):
+        out = [(v if type(v) is str else str(v)).replace("\t", r"\t").replace("\r", r"\r").replace("\n", r"\n")
+               for v in values]
+        return [v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for v in out] if escape_html else out
+    return _ITABLES_FORMAT(x, escape_html, format_floats_in_python, add_rank_to_categories)
+
+
+_ITABLES_FORMAT = itfmt._format_pandas_series
+
+
+@contextmanager
+def _fast_text_columns() -> Iterator[None]:
+    """itables formats with `_format_text_column` while inside (itables is pinned, requirements.lock)."""
+    itfmt._format_pandas_series = _format_text_column
+    try:
+        yield
+    finally:
+        itfmt._format_pandas_series = _ITABLES_FORMAT
+
+
 def datatable(df: pd.DataFrame, table_id: str, labels: dict[str, str] | None = None, page_length: int = 25,
               caption: str | None = None) -> str:
     """An interactive (search, sort, page) table; data escaped by itables."""
@@ -91,8 +131,10 @@ def datatable(df: pd.DataFrame, table_id: str, labels: dict[str, str] | None = N
     for c in d.columns:
         if pd.api.types.is_extension_array_dtype(d[c]) or d[c].dtype == object:
             d[c] = d[c].astype(object).where(d[c].notna(), "")
-    frag = itjs.to_html_datatable(d, caption=caption, table_id=table_id, connected=False, pageLength=page_length,
-                                  maxBytes=0, classes="display compact", showIndex=False, allow_html=False)
+    with _fast_text_columns():
+        frag = itjs.to_html_datatable(d, caption=caption, table_id=table_id, connected=False,
+                                      pageLength=page_length, maxBytes=0, classes="display compact",
+                                      showIndex=False, allow_html=False)
     return _strip_links(frag)
 
 
