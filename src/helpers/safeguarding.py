@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from . import people, store
@@ -242,7 +244,14 @@ def _joined_groups(rows: pd.DataFrame) -> pd.Series:
     gid = rows[["victim_id", "group_id"]].dropna()
     gid = gid.assign(group_id=gid["group_id"].astype(str)).drop_duplicates() \
         .sort_values(["victim_id", "group_id"], kind="mergesort")
-    joined = gid.groupby("victim_id", sort=True)["group_id"].agg("|".join)
+    # Each victim's run of sorted rows joined in one Arrow call (a Python join per victim took 10 s at
+    # national scale): the list of a victim's group ids, then binary_join with "|".
+    v = gid["victim_id"].to_numpy(object)
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.zeros(0, np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(v)], pa.int64()),
+                                          pa.array(gid["group_id"].to_numpy(object), pa.string()))
+    joined = pd.Series(pc.binary_join(lists, "|").to_numpy(zero_copy_only=False), dtype="str",
+                       index=pd.Index(v[starts], dtype="str", name="victim_id"), name="group_id")
     victims = pd.Index(rows["victim_id"].dropna().unique(), name="victim_id").sort_values()
     return joined.reindex(victims, fill_value="")
 

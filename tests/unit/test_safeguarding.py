@@ -26,6 +26,8 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from helpers import safeguarding as sg
@@ -455,3 +457,17 @@ def test_a_victims_groups_are_their_offenders_distinct_groups_sorted_and_empty_w
     expected = pd.Series(["G0002|G0010", "G0010", ""], index=pd.Index(["V1", "V2", "V3"], name="victim_id"),
                          name="group_id")
     pd.testing.assert_series_equal(sg._joined_groups(rows), expected, check_dtype=False, check_index_type=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["V1", "v1", "V10", "V2", "\u00e9", "Z"]),
+                          st.one_of(st.none(), st.sampled_from(["G1", "G10", "G2", "g1", "\u00c9", "G|1"]))),
+                max_size=25))
+def test_a_victims_groups_are_what_a_plain_join_of_their_sorted_distinct_groups_gives(pairs):
+    rows = pd.DataFrame(pairs, columns=["victim_id", "group_id"], dtype=object)
+    groups: dict[str, set[str]] = {}
+    for v, g in pairs:
+        groups.setdefault(v, set()).update([g] if g is not None else [])
+    expected = {v: "|".join(sorted(gs)) for v, gs in sorted(groups.items())}
+    got = sg._joined_groups(rows)
+    assert list(got.index) == list(expected) and list(got) == list(expected.values())
