@@ -68,6 +68,35 @@ def test_co_assignment_and_group_stability_by_hand():
     assert s.to_dict() == pytest.approx({0: (1 + 2 / 3) / 2, 1: (1 + 0.5) / 2})
 
 
+def _jaccard_stability_by_group_bys(groups: np.ndarray, runs: list[np.ndarray]) -> pd.Series:
+    """The former pandas version, kept as the reference."""
+    inx = groups >= 0
+    g = groups[inx]
+    gsize = pd.Series(g).value_counts()
+    total = pd.Series(0.0, index=gsize.index)
+    for r in runs:
+        rsize = pd.Series(r).value_counts()
+        ov = pd.DataFrame({"g": g, "r": r[inx]}).groupby(["g", "r"]).size().rename("o").reset_index()
+        ov["j"] = ov["o"] / (ov["g"].map(gsize) + ov["r"].map(rsize) - ov["o"])
+        total = total.add(ov.groupby("g")["j"].max(), fill_value=0.0)
+    return total / len(runs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(-1, 6), min_size=n, max_size=n),
+    st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=4))))
+def test_group_stability_is_the_former_group_by_version_to_the_bit(case):
+    groups, runs = np.array(case[0]), [np.array(r) for r in case[1]]
+    got = grp.jaccard_stability(groups, runs)
+    if not (groups >= 0).any():
+        assert got.empty
+        return
+    want = _jaccard_stability_by_group_bys(groups, runs)
+    assert got.index.tolist() == want.index.tolist()
+    assert got.to_numpy().tobytes() == want.to_numpy().tobytes()
+
+
 def test_consensus_splits_two_cliques_joined_by_one_link_the_same_way_every_run():
     k1, k2 = list("abcd"), list("efgh")
     rows = [(x, y, "crime", pd.NA, 1.0) for k in (k1, k2) for i, x in enumerate(k) for y in k[i + 1:]]

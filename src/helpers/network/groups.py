@@ -166,19 +166,27 @@ def consensus(net: Network, runs: list[np.ndarray], max_size: int, seed: int, th
 
 
 def jaccard_stability(groups: np.ndarray, runs: list[np.ndarray]) -> pd.Series:
-    """Per group label (>= 0): mean over runs of the best Jaccard with one of that run's clusters."""
+    """Per group label (>= 0, ascending): mean over runs of the best Jaccard with one of that run's clusters.
+
+    Counted with integer keys (group x cluster) and one sort per run, not pandas' group-bys (3 s per
+    call at 3 million people); the same integer counts and float operations in the same order.
+    """
     inx = groups >= 0
     if not inx.any() or not runs:
         return pd.Series(dtype=float)
-    g = groups[inx]
-    gsize = pd.Series(g).value_counts()
-    total = pd.Series(0.0, index=gsize.index)
+    g = np.asarray(groups[inx], np.int64)
+    gsize = np.bincount(g)
+    labels = np.flatnonzero(gsize)
+    total = np.zeros(len(labels))
     for r in runs:
-        rsize = pd.Series(r).value_counts()
-        ov = pd.DataFrame({"g": g, "r": r[inx]}).groupby(["g", "r"]).size().rename("o").reset_index()
-        ov["j"] = ov["o"] / (ov["g"].map(gsize) + ov["r"].map(rsize) - ov["o"])
-        total = total.add(ov.groupby("g")["j"].max(), fill_value=0.0)
-    return total / len(runs)
+        r = np.asarray(r, np.int64)
+        rsize = np.bincount(r)
+        key, o = np.unique(g * len(rsize) + r[inx], return_counts=True)  # sorted: by group, then cluster
+        gk, rk = key // len(rsize), key % len(rsize)
+        j = o / (gsize[gk] + rsize[rk] - o)
+        starts = np.flatnonzero(np.r_[True, gk[1:] != gk[:-1]])
+        total += np.maximum.reduceat(j, starts)  # one block per group label, in ascending order
+    return pd.Series(total / len(runs), index=labels)
 
 
 def find_groups(net: Network, weightings: list[np.ndarray], max_group_size: int, seed: int,
