@@ -206,7 +206,7 @@ def gnd_set(g: ig.Graph, w: Floats, cap: float, removable: Bools | None = None) 
     wt = np.asarray(w, float)
     can = np.asarray(dismantle._mask(removable, n), bool)
     limit = cap + 1e-12 * max(1.0, abs(cap))
-    el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
+    el = dismantle.edge_array(g)
     el = el[el[:, 0] != el[:, 1]]
     adj = sp.coo_matrix((np.ones(2 * len(el)), (np.r_[el[:, 0], el[:, 1]], np.r_[el[:, 1], el[:, 0]])),
                         shape=(n, n)).tocsr()

@@ -293,6 +293,19 @@ def test_membership_labels_connected_sets_by_their_lowest_member_as_igraph_does(
     assert dm.membership(ig.Graph(n=0)).tolist() == []
 
 
+def test_edge_array_is_igraphs_edge_list_read_only_kept_per_graph_and_rebuilt_for_a_copy():
+    g = ig.Graph(n=5, edges=[(3, 1), (0, 4), (2, 2), (4, 0)])
+    el = dm.edge_array(g)
+    assert el.tolist() == [list(e) for e in g.get_edgelist()] and el.dtype == np.int64
+    assert dm.edge_array(g) is el  # kept on the graph: asked again, not rebuilt
+    with pytest.raises(ValueError):
+        el[0, 0] = 9  # read-only: a caller cannot change what the next caller gets
+    h = g.copy()  # the copy inherits the attribute but not its key
+    h.delete_edges([0])
+    assert dm.edge_array(h).tolist() == [list(e) for e in h.get_edgelist()] and len(dm.edge_array(h)) == 3
+    assert dm.edge_array(ig.Graph(n=3)).shape == (0, 2)
+
+
 def test_complete_order_lists_the_set_then_everyone_else_heaviest_first_ties_by_lower_id():
     assert dm.complete_order([2], [1.0, 3.0, 5.0, 3.0, 0.0]) == [2, 1, 3, 0, 4]
     assert dm.complete_order([], [0.0, 0.0]) == [0, 1]

@@ -28,7 +28,7 @@ def centrality(net: Network, exact_work: float = EXACT_BETWEENNESS_WORK,
     g = net.graph
     memb = dm.membership(g)
     n_c = np.bincount(memb)
-    el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
+    el = dm.edge_array(g)
     m_c = np.bincount(memb[el[:, 0]], minlength=len(n_c)) if g.ecount() else 0 * n_c
     work = float((n_c * (n_c + m_c)).sum())
     if work <= exact_work:
@@ -51,7 +51,7 @@ def pagerank(g: ig.Graph, damping: float = 0.85, tol: float = 1e-14, max_iter: i
     n = g.vcount()
     if n == 0:
         return np.zeros(0)
-    el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
+    el = dm.edge_array(g)
     w = np.asarray(g.es["weight"] if g.ecount() else [], float)
     a = sp.csr_matrix((np.r_[w, w], (np.r_[el[:, 0], el[:, 1]], np.r_[el[:, 1], el[:, 0]])), shape=(n, n))
     s = np.asarray(a.sum(axis=1)).ravel()

@@ -68,7 +68,7 @@ def _group_ranks(g: ig.Graph, membership: pd.DataFrame, harm: np.ndarray, remova
     grank = pd.array([pd.NA] * n, dtype="Int64")
     if not grouped.any() or g.ecount() == 0:
         return grank
-    el = np.asarray(g.get_edgelist(), int).reshape(-1, 2)
+    el = dm.edge_array(g)
     inner_e = el[(gcode[el[:, 0]] == gcode[el[:, 1]]) & (gcode[el[:, 0]] >= 0)]
     inner = ig.Graph(n=n, edges=inner_e.tolist(), directed=False)
     k = int(gcode.max()) + 1

@@ -101,7 +101,7 @@ def ensemble_partitions(net: Network, weightings: list[np.ndarray], max_size: in
                         ens: Ensemble) -> list[np.ndarray]:
     """One partition per (weighting, seed): the first seed of each weighting keeps every link,
     the others drop `drop_share` of the strong links at random (seeded)."""
-    el = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)[net.strong]
+    el = dm.edge_array(net.graph)[net.strong]
     # The strong-link graph is built once with every weighting as an edge attribute; a run that
     # drops links deletes them from a copy (igraph keeps the other links in their order, so each
     # run sees the same graph as one built from its kept links).
@@ -133,7 +133,7 @@ def co_assignment(el: np.ndarray, runs: list[np.ndarray]) -> np.ndarray:
 def consensus(net: Network, runs: list[np.ndarray], max_size: int, seed: int, threshold: float) -> np.ndarray:
     """Integer consensus cluster per vertex (-1 = no strong tie: not in any group)."""
     n = len(net.people)
-    el = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)[net.strong]
+    el = dm.edge_array(net.graph)[net.strong]
     sw = np.asarray(net.graph.es["strong_weight"], float)[net.strong] if len(el) else np.zeros(0)
     co = co_assignment(el, runs)
     kept = co >= threshold - 1e-12

@@ -27,7 +27,7 @@ def soc_overlap(net: Network, membership: pd.DataFrame, groups_df: pd.DataFrame,
     allp = sorted(people | soc_people)
     idx = pd.Index(allp)
     pa = np.asarray(net.people, dtype=object)
-    en = np.asarray(net.graph.get_edgelist(), int).reshape(-1, 2)
+    en = dm.edge_array(net.graph)
     el = list(zip(idx.get_indexer(pa[en[:, 0]]).tolist(), idx.get_indexer(pa[en[:, 1]]).tolist(), strict=False))
     el += list(zip(idx.get_indexer(soc["person_a"].astype(str)).tolist(),
                    idx.get_indexer(soc["person_b"].astype(str)).tolist(), strict=False))
