@@ -105,9 +105,10 @@ def _parser() -> Parser:
 
     r = sub.add_parser(
         "run", help="run the notebooks, export the tables and render the report",
-        description="Run notebooks/01..05 in order with papermill, export the network tables "
-                    "(CSV and Parquet) to OUT/tables, write OUT/manifest.json and OUT/logs/run.log and render "
-                    "OUT/report.html. Every option overrides config/params.yml.",
+        description="Run notebooks/01..06 in order with papermill, export the network tables "
+                    "(CSV and Parquet) to OUT/tables, the analysts' network files to OUT/exports and the "
+                    "intelligence pack to OUT/restricted, write OUT/manifest.json and OUT/logs/run.log and "
+                    "render OUT/report.html. Every option overrides config/params.yml.",
         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument("--params", type=Path, default=None,

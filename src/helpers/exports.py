@@ -54,28 +54,35 @@ def pairs(edges: pd.DataFrame) -> pd.DataFrame:
                                                                           n_links=("n_links", "sum"))
     e = e.sort_values(["a", "b", "source"], kind="mergesort").reset_index(drop=True)
     sources = sorted(set(e["source"]))
-    # A pair has at most one row per source, in source order, so adding the per-source weights in that
-    # order gives the same float as summing the pair's rows.
-    e["weight"] = e["weight"].astype(float)
-    per = e.pivot(index=["a", "b"], columns="source", values="weight")
-    grouped = e.groupby(["a", "b"], sort=True).agg(n_links=("n_links", "sum"))
-    per = per.reindex(grouped.index)
-    has = e.assign(has=True).pivot(index=["a", "b"], columns="source", values="has").reindex(grouped.index)
-    total = pd.Series(0.0, index=grouped.index)
-    joined = np.full(len(grouped), "", dtype=object)  # the pair's sources joined by "|", in source order
-    started = np.zeros(len(grouped), dtype=bool)
-    for s in sources:
-        total = total + per[s].fillna(0.0)
-        here = has[s].notna().to_numpy()
+    # One row per pair in (a, b) order, its sources as columns: each row's position is its pair (a new
+    # pair starts where a or b changes) and its source's column, at numpy speed (pandas' pivots took
+    # 19 s at twenty times the force). A pair has at most one row per source, so adding the
+    # per-source weights in source order gives the same float as summing the pair's rows.
+    a, b = e["a"].to_numpy(object), e["b"].to_numpy(object)
+    new = np.ones(len(e), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    starts = np.flatnonzero(new)
+    pair, col = np.cumsum(new) - 1, pd.Index(sources).get_indexer(e["source"])
+    per = np.zeros((len(starts), len(sources)))  # a missing weight counts 0, as an absent source does
+    w = e["weight"].astype(float).to_numpy()
+    per[pair, col] = np.where(np.isnan(w), 0.0, w)
+    has = np.zeros((len(starts), len(sources)), dtype=bool)
+    has[pair, col] = True
+    total = np.zeros(len(starts))
+    joined = np.full(len(starts), "", dtype=object)  # the pair's sources joined by "|", in source order
+    started = np.zeros(len(starts), dtype=bool)
+    for j, s in enumerate(sources):
+        total = total + per[:, j]
+        here = has[:, j]
         joined = np.where(here, np.where(started, joined + ("|" + s), s), joined)
         started |= here
-    out = pd.DataFrame({"a": grouped.index.get_level_values("a").astype(str),
-                        "b": grouped.index.get_level_values("b").astype(str)})
+    out = pd.DataFrame({"a": pd.Index(a[starts]).astype(str), "b": pd.Index(b[starts]).astype(str)})
     out["sources"] = pd.Series(joined, dtype="str")
-    out["weight"] = total.astype(float).to_numpy()
-    out["n_links"] = grouped["n_links"].astype(int).to_numpy()
-    for s in sources:
-        out[f"weight_{s}"] = per[s].fillna(0.0).astype(float).to_numpy()
+    out["weight"] = total
+    out["n_links"] = np.add.reduceat(e["n_links"].to_numpy(np.int64), starts) if len(starts) else \
+        np.zeros(0, np.int64)
+    for j, s in enumerate(sources):
+        out[f"weight_{s}"] = per[:, j]
     return out
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import networkx as nx
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import exports
 
@@ -296,3 +298,51 @@ def test_people_outside_the_nominals_are_not_exported(tmp_path):
                                           "weight": [0.1], "n_links": [1]})], ignore_index=True)
     p = exports.write(tmp_path, nominals(), e, evidence(), intel())
     assert "P4" not in p["graphml"].read_text() and "P4" not in p["i2_links"].read_text()
+
+
+def _pairs_by_pivots(edges: pd.DataFrame) -> pd.DataFrame:
+    """The former pandas version of exports.pairs (pivots and group-bys), kept as the reference."""
+    import numpy as np
+    e = edges[["person_a", "person_b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])].copy()
+    e.columns = ["a", "b", "source", "weight"] + (["n_links"] if "n_links" in edges else [])
+    if "n_links" not in e:
+        e["n_links"] = 1
+    if e.duplicated(["a", "b", "source"]).any():
+        e = e.groupby(["a", "b", "source"], sort=True, as_index=False).agg(weight=("weight", "sum"),
+                                                                          n_links=("n_links", "sum"))
+    e = e.sort_values(["a", "b", "source"], kind="mergesort").reset_index(drop=True)
+    sources = sorted(set(e["source"]))
+    e["weight"] = e["weight"].astype(float)
+    per = e.pivot(index=["a", "b"], columns="source", values="weight")
+    grouped = e.groupby(["a", "b"], sort=True).agg(n_links=("n_links", "sum"))
+    per = per.reindex(grouped.index)
+    has = e.assign(has=True).pivot(index=["a", "b"], columns="source", values="has").reindex(grouped.index)
+    total = pd.Series(0.0, index=grouped.index)
+    joined = np.full(len(grouped), "", dtype=object)
+    started = np.zeros(len(grouped), dtype=bool)
+    for s in sources:
+        total = total + per[s].fillna(0.0)
+        here = has[s].notna().to_numpy()
+        joined = np.where(here, np.where(started, joined + ("|" + s), s), joined)
+        started |= here
+    out = pd.DataFrame({"a": grouped.index.get_level_values("a").astype(str),
+                        "b": grouped.index.get_level_values("b").astype(str)})
+    out["sources"] = pd.Series(joined, dtype="str")
+    out["weight"] = total.astype(float).to_numpy()
+    out["n_links"] = grouped["n_links"].astype(int).to_numpy()
+    for s in sources:
+        out[f"weight_{s}"] = per[s].fillna(0.0).astype(float).to_numpy()
+    return out
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P10", "P2", "p1", "\u00e9"]), st.sampled_from(["P1", "P2", "P3", "Q"]),
+                          st.sampled_from(["crime", "intel", "pins", "soc"]),
+                          st.one_of(st.floats(0, 5, allow_nan=False), st.just(float("nan")), st.just(0.1)),
+                          st.integers(1, 4)), min_size=1, max_size=30),
+       st.booleans())
+def test_pairs_are_the_former_pivot_version_exactly(rows, with_n_links):
+    e = pd.DataFrame(rows, columns=["person_a", "person_b", "source", "weight", "n_links"])
+    if not with_n_links:
+        e = e.drop(columns="n_links")
+    pd.testing.assert_frame_equal(exports.pairs(e), _pairs_by_pivots(e), check_exact=True)
