@@ -251,7 +251,7 @@ def _joined_groups(rows: pd.DataFrame) -> pd.Series:
     lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(v)], pa.int64()),
                                           pa.array(gid["group_id"].to_numpy(object), pa.string()))
     joined = pd.Series(pc.binary_join(lists, "|").to_numpy(zero_copy_only=False), dtype="str",
-                       index=pd.Index(v[starts], dtype="str", name="victim_id"), name="group_id")
+                       index=pd.Index(v[starts], name="victim_id"), name="group_id")
     victims = pd.Index(rows["victim_id"].dropna().unique(), name="victim_id").sort_values()
     return joined.reindex(victims, fill_value="")
 
