@@ -322,7 +322,8 @@ def targeted_degree(g: ig.Graph, w: Floats, cap: float, refresh: int = 100,
     `refresh` removals (every removal while fewer than 100 people are
     candidates) and only those over the cap are attacked. On the
     synthetic force, after reinsertion, it needs ~1.5% fewer people than plain
-    adaptive degree and ~10% fewer than CoreHD, in about 3 s for 140,000 people.
+    adaptive degree and ~10% fewer than CoreHD, in about half a second for 144,000 people
+    (benchmarks/RESULTS.md, wmp comparison).
     """
     adj = adjacency(g)
     n = len(adj)
